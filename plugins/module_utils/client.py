@@ -1,0 +1,309 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one Docker client of the collection.
+
+It owns the guarded ``import docker``, the connection settings (with the
+DOCKER_* environment fallbacks), API-version negotiation, and the single place
+where SDK and HTTP errors become domain errors (``errors.py``) and those become
+one ``fail_json`` sentence.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import traceback
+import typing as t
+from dataclasses import dataclass
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.tidy.docker.plugins.module_utils.common import docker_argument_spec
+from ansible_collections.tidy.docker.plugins.module_utils.errors import (
+    ApiVersionError,
+    Conflict,
+    EngineError,
+    EngineTimeout,
+    EngineUnreachable,
+    InvalidInput,
+    NotFound,
+    TidyDockerError,
+    TlsError,
+)
+
+DOCKER_IMPORT_ERROR: str | None
+try:
+    import docker
+    import docker.errors
+    import requests.adapters
+    import requests.exceptions
+except ImportError:  # pragma: no cover - exercised by the sanity import test
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+else:
+    DOCKER_IMPORT_ERROR = None
+
+# Docker 20.10; older engines lack the data the policies read (e.g. df SharedSize).
+MIN_API_VERSION = "1.41"
+SUPPORTED_SCHEMES = ("unix", "tcp", "ssh", "http", "https", "npipe")
+_VERSION_RE = re.compile(r"^\d+\.\d+$")
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Validated connection options; pure, so the rules are unit-testable."""
+
+    docker_host: str
+    api_version: str
+    timeout: int
+    tls: bool
+    validate_certs: bool
+    ca_path: str | None
+    client_cert: str | None
+    client_key: str | None
+    tls_hostname: str | None
+    use_ssh_client: bool
+
+    @property
+    def use_tls(self) -> bool:
+        return self.tls or self.validate_certs
+
+    @classmethod
+    def from_params(cls, params: t.Mapping[str, t.Any],
+                    environ: t.Mapping[str, str] | None = None) -> ConnectionSettings:
+        environ = os.environ if environ is None else environ
+        host = str(params["docker_host"]).strip()
+        scheme = host.split("://", 1)[0] if "://" in host else ""
+        if scheme not in SUPPORTED_SCHEMES:
+            raise InvalidInput(
+                f"docker_host: {host!r} is not an engine address; use unix:///path/to/docker.sock, "
+                "tcp://host:2376 or ssh://user@host.", option="docker_host", value=host)
+        api_version = str(params["api_version"]).strip()
+        if api_version.lower() != "auto" and not _VERSION_RE.match(api_version):
+            raise InvalidInput(f"api_version: {api_version!r} is not an API version; use auto or a version such as 1.41.",
+                               option="api_version", value=api_version)
+        timeout = int(params["timeout"])
+        if timeout <= 0:
+            raise InvalidInput(f"timeout: {timeout!r} must be a positive number of seconds.", option="timeout", value=timeout)
+        # DOCKER_CERT_PATH supplies the three files the docker CLI expects there.
+        cert_dir = environ.get("DOCKER_CERT_PATH")
+
+        def from_cert_dir(option: str, filename: str) -> str | None:
+            if params.get(option):
+                return str(params[option])
+            return os.path.join(cert_dir, filename) if cert_dir else None
+
+        settings = cls(
+            docker_host=host,
+            api_version="auto" if api_version.lower() == "auto" else api_version,
+            timeout=timeout,
+            tls=bool(params["tls"]),
+            validate_certs=bool(params["validate_certs"]),
+            ca_path=from_cert_dir("ca_path", "ca.pem"),
+            client_cert=from_cert_dir("client_cert", "cert.pem"),
+            client_key=from_cert_dir("client_key", "key.pem"),
+            tls_hostname=params.get("tls_hostname") or None,
+            use_ssh_client=bool(params["use_ssh_client"]),
+        )
+        settings.check_tls_files()
+        return settings
+
+    def check_tls_files(self) -> None:
+        """Name the missing file before the SDK reports it less clearly."""
+        if not self.use_tls:
+            return
+        if bool(self.client_cert) != bool(self.client_key):
+            raise TlsError("client_cert and client_key must be given together; set both or neither.",
+                           docker_host=self.docker_host)
+        wanted = [("client_cert", self.client_cert), ("client_key", self.client_key)]
+        if self.validate_certs:
+            wanted.append(("ca_path", self.ca_path))
+        for option, path in wanted:
+            if path and not os.path.isfile(path):
+                raise TlsError(f"{option}: TLS file {path!r} does not exist; point {option} (or DOCKER_CERT_PATH) "
+                               "at a readable PEM file.", option=option, value=path)
+
+
+_UNREACHABLE_REASONS: tuple[tuple[str, str], ...] = (
+    ("No such file or directory", "there is no socket at that path"),
+    ("Connection refused", "the connection was refused"),
+    ("Permission denied", "permission was denied (run as root, with become, or as a member of the docker group)"),
+    ("Name or service not known", "the host name does not resolve"),
+    ("paramiko", "ssh:// needs the paramiko package on the managed node, or use_ssh_client=true"),
+)
+
+
+def _unreachable(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable:
+    text = str(exc)
+    reason = next((why for marker, why in _UNREACHABLE_REASONS if marker in text), "no engine answered")
+    return EngineUnreachable(
+        f"Cannot reach the Docker engine at {settings.docker_host}: {reason}. "
+        "Start the engine, or point docker_host (or DOCKER_HOST) at a running one.",
+        docker_host=settings.docker_host, error=text)
+
+
+def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDockerError:
+    """Map an SDK/HTTP exception to the domain error users see. Never raises."""
+    if isinstance(exc, TidyDockerError):
+        return exc
+    host = settings.docker_host
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TlsError(f"TLS with the Docker engine at {host} failed ({exc}); check ca_path, client_cert, client_key "
+                        "(or DOCKER_CERT_PATH), validate_certs and tls_hostname.", docker_host=host)
+    if isinstance(exc, docker.errors.TLSParameterError):
+        return TlsError(f"Bad TLS settings for {host}: {exc.msg}", docker_host=host)
+    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.Timeout)):
+        return EngineTimeout(f"The Docker engine at {host} did not answer within {settings.timeout} seconds; "
+                             "raise timeout (or DOCKER_TIMEOUT), or check the engine's health.", docker_host=host)
+    if isinstance(exc, docker.errors.APIError):
+        return _translate_api_error(exc, host)
+    if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)):
+        return _unreachable(exc, settings)
+    if isinstance(exc, docker.errors.DockerException):
+        # The SDK wraps connection failures during construction in a bare DockerException.
+        if "Error while fetching server API version" in str(exc) or "paramiko" in str(exc):
+            return _unreachable(exc, settings)
+        return EngineError(f"Docker SDK error talking to {host}: {exc}", docker_host=host)
+    return EngineError(f"Unexpected error talking to the Docker engine at {host}: {exc!r}", docker_host=host)
+
+
+def _translate_api_error(exc: t.Any, host: str) -> TidyDockerError:
+    explanation = str(getattr(exc, "explanation", None) or exc).strip()
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    context = {"docker_host": host, "status_code": status}
+    if status == 404:
+        return NotFound(explanation, **context)
+    if status == 409:
+        return Conflict(explanation, **context)
+    if status == 400 and "client version" in explanation:
+        return ApiVersionError(f"The Docker engine at {host} refused the API version: {explanation}; "
+                               "set api_version to auto or to a version the engine supports.", **context)
+    return EngineError(f"The Docker engine at {host} answered {status}: {explanation}", **context)
+
+
+class _HostnameAdapter(requests.adapters.HTTPAdapter if DOCKER_IMPORT_ERROR is None else object):  # type: ignore[misc]
+    """HTTPS adapter checking the certificate against ``tls_hostname``.
+
+    The SDK dropped its own ``assert_hostname`` in 7.0; urllib3 still honours it
+    per pool, so it is passed down here.
+    """
+
+    def __init__(self, hostname: str, **kwargs: t.Any) -> None:
+        self._tls_hostname = hostname
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
+        kwargs["assert_hostname"] = self._tls_hostname
+        super().init_poolmanager(*args, **kwargs)
+
+
+class EngineClient:
+    """A connected low-level SDK client plus the settings it was made from.
+
+    ``call`` runs any SDK call with errors translated; the low-level API is
+    used on purpose: it returns the engine's raw data (Untagged/Deleted lists,
+    SpaceReclaimed) that the high-level objects hide.
+    """
+
+    def __init__(self, settings: ConnectionSettings, max_pool_size: int = 10) -> None:
+        self.settings = settings
+        try:
+            tls_config = self._tls_config()
+            # A fixed version here: negotiation happens below, where its errors can be explained.
+            self.api = docker.APIClient(base_url=settings.docker_host, version=MIN_API_VERSION,
+                                        timeout=settings.timeout, tls=tls_config,
+                                        use_ssh_client=settings.use_ssh_client, max_pool_size=max_pool_size)
+            if settings.tls_hostname and tls_config:
+                self.api.mount("https://", _HostnameAdapter(settings.tls_hostname, pool_maxsize=max_pool_size))
+            self.engine_version: dict[str, t.Any] = self.api.version(api_version=False)
+        except Exception as exc:  # noqa: BLE001 - everything becomes one sentence
+            raise translate_error(exc, settings) from exc
+        self.api_version = self._negotiate(self.engine_version)
+        # The SDK has no public setter; this is what its own "auto" mode does internally.
+        self.api._version = self.api_version
+
+    def _tls_config(self) -> t.Any:
+        settings = self.settings
+        if not settings.use_tls:
+            return False
+        cert = (settings.client_cert, settings.client_key) if settings.client_cert and settings.client_key else None
+        return docker.tls.TLSConfig(client_cert=cert,
+                                    ca_cert=settings.ca_path if settings.validate_certs else None,
+                                    verify=settings.validate_certs)
+
+    def _negotiate(self, version: t.Mapping[str, t.Any]) -> str:
+        host = self.settings.docker_host
+        server_max = str(version.get("ApiVersion") or MIN_API_VERSION)
+        server_min = str(version.get("MinAPIVersion") or MIN_API_VERSION)
+        if version_tuple(server_max) < version_tuple(MIN_API_VERSION):
+            raise ApiVersionError(
+                f"The Docker engine at {host} speaks API {server_max} (Docker {version.get('Version', '?')}); "
+                f"tidy.docker needs API {MIN_API_VERSION} (Docker 20.10) or newer: upgrade the engine.",
+                docker_host=host, engine_api_version=server_max)
+        wanted = self.settings.api_version
+        if wanted == "auto":
+            return server_max
+        if not version_tuple(server_min) <= version_tuple(wanted) <= version_tuple(server_max):
+            raise ApiVersionError(
+                f"api_version {wanted} is outside what the Docker engine at {host} supports ({server_min} to "
+                f"{server_max}); set api_version to auto or to a version in that range.",
+                docker_host=host, engine_api_version=server_max)
+        if version_tuple(wanted) < version_tuple(MIN_API_VERSION):
+            raise ApiVersionError(f"api_version {wanted} is older than the {MIN_API_VERSION} tidy.docker needs; "
+                                  "set api_version to auto.", docker_host=host)
+        return wanted
+
+    def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+        """Run one SDK call; any failure leaves as a domain error."""
+        try:
+            return method(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise translate_error(exc, self.settings) from exc
+
+    def close(self) -> None:
+        self.api.close()
+
+
+class TidyDockerModule(AnsibleModule):
+    """AnsibleModule with the shared connection options and one failure path.
+
+    ``main()`` of every module is: build the spec, make this, ``run`` a handler
+    that returns the result dict. Domain errors become ``fail_json`` here only.
+    """
+
+    def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
+        kwargs.setdefault("supports_check_mode", True)
+        super().__init__(argument_spec=docker_argument_spec(argument_spec), **kwargs)
+        if DOCKER_IMPORT_ERROR is not None:
+            self.fail_json(msg=missing_required_lib("docker (Docker SDK for Python)",
+                                                    url="https://pypi.org/project/docker/"),
+                           exception=DOCKER_IMPORT_ERROR)
+        self._client: EngineClient | None = None
+
+    @property
+    def client(self) -> EngineClient:
+        if self._client is None:
+            self._client = EngineClient(ConnectionSettings.from_params(self.params))
+        return self._client
+
+    def fail_with(self, error: TidyDockerError) -> t.NoReturn:
+        context = {key: value for key, value in error.context.items() if value is not None}
+        self.fail_json(msg=error.message, **context)
+
+    def run(self, handler: t.Callable[[TidyDockerModule], dict[str, t.Any]]) -> t.NoReturn:
+        error: TidyDockerError | None = None
+        try:
+            result = handler(self)
+        except TidyDockerError as exc:
+            error = exc
+        finally:
+            if self._client is not None:
+                self._client.close()
+        if error is not None:
+            # Outside the except block: ansible-core would otherwise attach the
+            # traceback of the exception being handled to the failure.
+            self.fail_with(error)
+        self.exit_json(**result)

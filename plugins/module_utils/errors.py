@@ -1,0 +1,55 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Domain errors of the collection.
+
+Everything below the modules raises one of these; the module wrapper in
+``client.py`` turns them into a single ``fail_json`` sentence. They carry no
+SDK types so that pure code (units, policy) can raise them without importing
+``docker``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+
+class TidyDockerError(Exception):
+    """Base class: ``str(error)`` is the one sentence shown to the user."""
+
+    def __init__(self, message: str, **context: t.Any) -> None:
+        super().__init__(message)
+        self.message = message
+        # Structured facts (address, status code, ids) returned next to ``msg``.
+        self.context = context
+
+
+class InvalidInput(TidyDockerError):
+    """An option value the module cannot use; nothing was changed."""
+
+
+class EngineUnreachable(TidyDockerError):
+    """No engine answered at the configured address."""
+
+
+class EngineTimeout(TidyDockerError):
+    """The engine accepted the connection but did not answer in time."""
+
+
+class ApiVersionError(TidyDockerError):
+    """Client and engine do not agree on an API version."""
+
+
+class TlsError(TidyDockerError):
+    """TLS material is missing, unreadable or rejected."""
+
+
+class NotFound(TidyDockerError):
+    """The engine answered 404: the object does not exist (any more)."""
+
+
+class Conflict(TidyDockerError):
+    """The engine answered 409: the object is in use or in the wrong state."""
+
+
+class EngineError(TidyDockerError):
+    """Any other error reported by the engine."""

@@ -1,0 +1,157 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the inventory from the engine: the only engine reads of the info modules.
+
+Each function makes as few engine calls as the data allows (one list call,
+then concurrent inspects only where the list lacks a field) and hands raw
+answers to ``inventory.py`` to shape.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils.errors import NotFound
+from ansible_collections.tidy.docker.plugins.module_utils.inventory import (
+    Record,
+    filesystem_usage,
+    normalise_container,
+    normalise_image,
+    summarise_disk_usage,
+    users_by_image,
+)
+
+# Inspects are small and latency-bound; a few in flight hide the round trips
+# without crowding a 2-core engine host.
+INSPECT_CONCURRENCY = 8
+
+T = t.TypeVar("T")
+R = t.TypeVar("R")
+
+
+def concurrently(function: t.Callable[[T], R], items: t.Sequence[T], workers: int = INSPECT_CONCURRENCY) -> list[R]:
+    """``map`` over a thread pool, results in input order."""
+    if len(items) <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(function, items))
+
+
+def inspect_container_or_none(client: EngineClient, ref: str) -> dict[str, t.Any] | None:
+    """Inspect data, or None when the container does not exist (or vanished since listed)."""
+    try:
+        return dict(client.call(client.api.inspect_container, ref))
+    except NotFound:
+        return None
+
+
+def read_logs(client: EngineClient, container_id: str, tail: int,
+              since: int | None = None, until: int | None = None) -> list[str]:
+    """The last ``tail`` lines of stdout and stderr, decoded leniently."""
+    raw = client.call(client.api.logs, container_id, stdout=True, stderr=True, tail=tail, since=since, until=until)
+    return raw.decode("utf-8", errors="replace").splitlines()
+
+
+def list_containers(client: EngineClient, names: t.Sequence[str] = (), include_stopped: bool = True,
+                    last: int | None = None, filters: t.Mapping[str, t.Any] | None = None,
+                    size: bool = False) -> list[Record]:
+    """Containers as ``docker ps`` selects them, newest first, each fully inspected.
+
+    ``names`` (names or ids) narrow the listing; ``include_stopped``, ``last``
+    and ``filters`` apply to them too, as ``docker ps`` filters would.
+    """
+    raw = client.call(client.api.containers, all=include_stopped, limit=last if last else -1,
+                      filters=dict(filters or {}), size=size)
+    listed = {item["Id"]: item for item in raw}
+    # Inspecting a name resolves it exactly (a name filter would match substrings).
+    refs = list(dict.fromkeys(names)) if names else list(listed)
+    records: dict[str, Record] = {}
+    for data in concurrently(lambda ref: inspect_container_or_none(client, ref), refs):
+        # None: gone since listed, or a name that does not exist.
+        if data is not None and data["Id"] in listed:
+            records[data["Id"]] = normalise_container(data, listed[data["Id"]], with_size=size)
+    return sorted(records.values(), key=lambda record: record["created"] or "", reverse=True)
+
+
+def resolve_image_ids(client: EngineClient, refs: t.Iterable[str]) -> dict[str, str | None]:
+    """Reference or id -> full image id, None where the engine has no such image."""
+    def resolve(ref: str) -> str | None:
+        try:
+            return str(client.call(client.api.inspect_image, ref)["Id"])
+        except NotFound:
+            return None
+    unique = list(dict.fromkeys(refs))
+    return dict(zip(unique, concurrently(resolve, unique)))
+
+
+def list_images(client: EngineClient, image_ids: t.Collection[str] | None = None,
+                filters: t.Mapping[str, t.Any] | None = None, with_usage: bool = True) -> list[Record]:
+    """Top-level images like ``docker images``, with usage from ``system df`` and ``ps -a``.
+
+    ``image_ids`` (full ids, see ``resolve_image_ids``) narrows the list; None lists all.
+    """
+    raw_images = client.call(client.api.images, all=False, filters=dict(filters or {}))
+    users: dict[str, list[Record]] | None = None
+    if with_usage:
+        # /system/df carries SharedSize per image, which the plain list leaves at -1.
+        df_images = {image["Id"]: image for image in client.call(client.api.df).get("Images") or []}
+        raw_images = [dict(image, SharedSize=df_images.get(image["Id"], image).get("SharedSize", -1))
+                      for image in raw_images]
+        users = users_by_image(client.call(client.api.containers, all=True))
+    if image_ids is not None:
+        raw_images = [image for image in raw_images if image["Id"] in image_ids]
+    records = [normalise_image(image, users) for image in raw_images]
+    return sorted(records, key=lambda record: (record["created"], record["id"]), reverse=True)
+
+
+def local_filesystem(path: str, docker_host: str) -> Record | None:
+    """Usage of the filesystem holding ``path``, only when the engine runs on this host.
+
+    A local unix socket that exists here is the sign; for remote engines the
+    path would describe the wrong machine, so nothing is returned.
+    """
+    if not docker_host.startswith("unix://") or not os.path.exists(docker_host[len("unix://"):]):
+        return None
+    if not path or not os.path.isdir(path):
+        return None
+    stats = os.statvfs(path)
+    return filesystem_usage(stats.f_blocks * stats.f_frsize, stats.f_bfree * stats.f_frsize,
+                            stats.f_bavail * stats.f_frsize)
+
+
+def engine_product(version: t.Mapping[str, t.Any]) -> str:
+    """``podman`` when Podman's compatible API answers, else ``docker``."""
+    components = version.get("Components") or []
+    return "podman" if any("podman" in str(part.get("Name", "")).lower() for part in components) else "docker"
+
+
+def host_facts(client: EngineClient, disk_usage: bool = True) -> Record:
+    info = client.call(client.api.info)
+    version = client.engine_version
+    engine = {
+        "product": engine_product(version),
+        "version": version.get("Version"),
+        "api_version": version.get("ApiVersion"),
+        "negotiated_api_version": client.api_version,
+        "min_api_version": version.get("MinAPIVersion"),
+        "os": info.get("OperatingSystem"),
+        "os_type": info.get("OSType"),
+        "kernel_version": info.get("KernelVersion"),
+        "architecture": info.get("Architecture"),
+        "name": info.get("Name"),
+        "storage_driver": info.get("Driver"),
+        "docker_root_dir": info.get("DockerRootDir"),
+        "containers": info.get("Containers"),
+        "containers_running": info.get("ContainersRunning"),
+        "containers_paused": info.get("ContainersPaused"),
+        "containers_stopped": info.get("ContainersStopped"),
+        "images": info.get("Images"),
+    }
+    return {
+        "engine": engine,
+        "disk_usage": summarise_disk_usage(client.call(client.api.df)) if disk_usage else None,
+        "filesystem": local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host),
+    }

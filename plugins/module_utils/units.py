@@ -1,0 +1,138 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Durations, sizes and timestamps as DESIGN.md "Units" defines them.
+
+Pure functions, no engine and no Ansible imports: every module parses user
+input through here so that one bad value always yields the same sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
+
+_DURATION_UNITS: dict[str, int] = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+# One or more <number><unit> parts in falling order of unit, e.g. "1d12h" or "2w".
+_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION_HINT = "use a whole number of seconds or units s, m, h, d, w such as 30s, 15m, 12h, 7d, 2w or 1d12h"
+
+_SIZE_UNITS: dict[str, int] = {
+    "b": 1,
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
+    "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50,
+}
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$")
+_SIZE_HINT = "use plain bytes or a number with B, KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary), such as 512MB or 1.5GiB"
+_PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+
+# The engine writes this for "never" (a container that was never started).
+_ENGINE_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def parse_duration(value: t.Any, option: str = "duration") -> int:
+    """Return a duration in seconds; raise InvalidInput quoting the bad value."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{option}: {value!r} is not a duration; {_DURATION_HINT}.", option=option, value=value)
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidInput(f"{option}: {value!r} is negative; {_DURATION_HINT}.", option=option, value=value)
+        return value
+    text = str(value).strip().lower()
+    if text.isdigit():
+        return int(text)
+    match = _DURATION_RE.match(text)
+    if not text or match is None or not any(match.groups()):
+        raise InvalidInput(f"{option}: {value!r} is not a duration; {_DURATION_HINT}.", option=option, value=value)
+    return sum(int(amount) * seconds
+               for amount, seconds in zip(match.groups(), _DURATION_UNITS.values())
+               if amount is not None)
+
+
+def parse_size(value: t.Any, option: str = "size") -> int:
+    """Return a size in bytes (rounded down); raise InvalidInput quoting the bad value."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{option}: {value!r} is not a size; {_SIZE_HINT}.", option=option, value=value)
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidInput(f"{option}: {value!r} is negative; {_SIZE_HINT}.", option=option, value=value)
+        return value
+    match = _SIZE_RE.match(str(value).strip())
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _SIZE_UNITS and unit != "":
+        raise InvalidInput(f"{option}: {value!r} is not a size; {_SIZE_HINT}.", option=option, value=value)
+    return int(float(match.group(1)) * _SIZE_UNITS.get(unit, 1))
+
+
+class Percent(float):
+    """A share of a filesystem, 0 < value <= 100, as given by ``85%``."""
+
+
+def parse_size_or_percent(value: t.Any, option: str = "size") -> int | Percent:
+    """Return bytes, or a Percent when the value ends with ``%``."""
+    match = _PERCENT_RE.match(str(value).strip())
+    if match is None:
+        return parse_size(value, option)
+    share = float(match.group(1))
+    if not 0 < share <= 100:
+        raise InvalidInput(f"{option}: {value!r} is not a share between 0% and 100%; use a value such as 85%.",
+                           option=option, value=value)
+    return Percent(share)
+
+
+def format_size(size: int) -> str:
+    """Human form with decimal units, as ``docker system df`` prints them."""
+    amount = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(amount) < 1000 or unit == "TB":
+            return f"{int(amount)} B" if unit == "B" else f"{amount:.3g} {unit}"
+        amount /= 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_engine_time(value: str | None) -> _dt.datetime | None:
+    """Parse the engine's RFC 3339 time (nanoseconds, any offset) into an aware UTC datetime."""
+    if not value or value == _ENGINE_ZERO_TIME or value.startswith("0001-01-01"):
+        return None
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", value)
+    if match is None:
+        return None
+    micros = (match.group(2) or "0")[:6].ljust(6, "0")
+    offset = "+00:00" if match.group(3) == "Z" else match.group(3)
+    parsed = _dt.datetime.fromisoformat(f"{match.group(1)}.{micros}{offset}")
+    return parsed.astimezone(_dt.timezone.utc)
+
+
+def epoch_to_datetime(seconds: int | float) -> _dt.datetime:
+    return _dt.datetime.fromtimestamp(seconds, tz=_dt.timezone.utc)
+
+
+def format_time(moment: _dt.datetime | None) -> str | None:
+    """ISO 8601 UTC with a ``Z``: what every return value carries."""
+    if moment is None:
+        return None
+    utc = moment.astimezone(_dt.timezone.utc)
+    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if utc.microsecond:
+        text += f".{utc.microsecond:06d}"
+    return text + "Z"
+
+
+def parse_point_in_time(value: t.Any, now: _dt.datetime, option: str = "time") -> _dt.datetime:
+    """A moment given as a duration ago (``10m``), an ISO 8601 time or epoch seconds, like ``docker logs --since``."""
+    text = str(value).strip()
+    if re.match(r"^\d+(?:\.\d+)?$", text) and len(text.split(".")[0]) >= 9:
+        # Nine or more digits: an epoch timestamp, as docker logs reads it.
+        return epoch_to_datetime(float(text))
+    try:
+        return now - _dt.timedelta(seconds=parse_duration(text, option))
+    except InvalidInput:
+        pass
+    try:
+        moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{option}: {value!r} is neither a duration (such as 10m or 2h) nor an ISO 8601 time "
+                           "(such as 2026-11-27T08:00:00Z); use one of those.", option=option, value=value) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)

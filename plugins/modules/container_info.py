@@ -1,0 +1,258 @@
+#!/usr/bin/python
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: container_info
+short_description: What C(docker ps -a) and C(docker logs) show
+version_added: 0.1.0
+description:
+  - Lists containers like C(docker ps -a), each with the state details C(docker inspect) knows
+    (exit code, start and finish times, restart count and policy), and optionally its last log lines.
+  - Read-only: it never changes anything on the host.
+options:
+  name:
+    description:
+      - Container names or ids (full or a unique prefix) to list. An empty list lists all containers.
+      - Names are matched exactly, not as substrings.
+    type: list
+    elements: str
+    default: []
+    aliases: [names]
+  all:
+    description:
+      - Include containers that are not running, like C(docker ps -a).
+    type: bool
+    default: true
+  last:
+    description:
+      - Only the N most recently created containers, like C(docker ps -n N).
+    type: int
+  filters:
+    description:
+      - Engine filters, as C(docker ps --filter) takes them, for example
+        V({status: exited}), V({label: [tier=web]}), V({ancestor: "shop/web:4"}), V({exited: 1}).
+    type: dict
+    default: {}
+  size:
+    description:
+      - Also return C(size_rw), the size of each container's writable layer. Slower on busy hosts.
+    type: bool
+    default: false
+  logs_tail:
+    description:
+      - When set, each listed container carries its last N log lines (stdout and stderr) in C(logs).
+      - V(0) returns no lines; unset returns no C(logs) key at all.
+    type: int
+  since:
+    description:
+      - With O(logs_tail), only log lines written after this moment.
+      - A duration ago (V(10m), V(2h), V(1d12h)), an ISO 8601 time (V(2026-11-27T08:00:00Z)) or epoch seconds.
+    type: str
+  until:
+    description:
+      - With O(logs_tail), only log lines written before this moment. Same forms as O(since).
+    type: str
+extends_documentation_fragment:
+  - tidy.docker.docker
+  - tidy.docker.docker.actiongroup_docker
+  - tidy.docker.docker.info_module
+seealso:
+  - module: tidy.docker.image_info
+  - module: tidy.docker.host_info
+author:
+  - tidy.docker maintainers
+"""
+
+EXAMPLES = r"""
+- name: Everything docker ps -a shows
+  tidy.docker.container_info:
+  register: ps
+
+- name: One container and its last 20 log lines
+  tidy.docker.container_info:
+    name: web
+    logs_tail: 20
+  register: web
+
+- name: Print them
+  ansible.builtin.debug:
+    var: web.containers[0].logs
+  when: web.exists
+
+- name: Containers that exited with an error in the last day
+  tidy.docker.container_info:
+    filters:
+      status: exited
+  register: exited
+
+- name: Their names
+  ansible.builtin.debug:
+    msg: "{{ exited.containers | rejectattr('exit_code', 'equalto', 0) | map(attribute='name') | list }}"
+
+- name: The three newest containers with their writable-layer size
+  tidy.docker.container_info:
+    last: 3
+    size: true
+"""
+
+RETURN = r"""
+containers:
+  description: The containers, newest first.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Full container id.
+      type: str
+      sample: 813c249508bbcfc00dded2f065b63b59e2fe25066b19b528e30882ee9c5d7321
+    name:
+      description: Name, without the leading slash.
+      type: str
+      sample: stopped1
+    image:
+      description: The image reference the container was created with.
+      type: str
+      sample: tidy-test/app:1
+    image_id:
+      description: Id of that image.
+      type: str
+      sample: sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998
+    command:
+      description: The command it runs (entrypoint and arguments).
+      type: list
+      elements: str
+      sample: [sh, -c, echo hello]
+    created:
+      description: Creation time, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-27T22:03:20.512633Z"
+    state:
+      description: One of V(created), V(running), V(paused), V(restarting), V(removing), V(exited), V(dead).
+      type: str
+      sample: exited
+    status:
+      description: The status text C(docker ps) prints.
+      type: str
+      sample: Exited (0) 2 minutes ago
+    running:
+      description: Whether it is running (and not paused).
+      type: bool
+      sample: false
+    paused:
+      description: Whether it is paused.
+      type: bool
+      sample: false
+    restarting:
+      description: Whether the engine is restarting it.
+      type: bool
+      sample: false
+    exit_code:
+      description: Exit code of the last run; V(0) also for a container never started.
+      type: int
+      sample: 0
+    started_at:
+      description: Last start time, ISO 8601 UTC; V(null) if never started.
+      type: str
+      sample: "2026-11-27T22:03:20.678084Z"
+    finished_at:
+      description: Last finish time, ISO 8601 UTC; V(null) if it never finished.
+      type: str
+      sample: "2026-11-27T22:03:20.679109Z"
+    labels:
+      description: Container labels.
+      type: dict
+      sample: {tidy.docker.keep: "true"}
+    restart_count:
+      description: How often the engine restarted it.
+      type: int
+      sample: 0
+    restart_policy:
+      description: Restart policy, V(no) when none.
+      type: str
+      sample: unless-stopped
+    network_mode:
+      description: Network mode.
+      type: str
+      sample: default
+    size_rw:
+      description: Bytes in the writable layer.
+      type: int
+      returned: when O(size=true)
+      sample: 12288
+    logs:
+      description: The last O(logs_tail) log lines.
+      type: list
+      elements: str
+      returned: when O(logs_tail) is set
+      sample: [hello, hello]
+count:
+  description: Number of containers listed.
+  returned: success
+  type: int
+  sample: 2
+exists:
+  description: Whether the one container asked for in O(name) exists (and matches O(all), O(filters), O(last)).
+  returned: when O(name) has one element
+  type: bool
+  sample: true
+"""
+
+import datetime as dt
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently, list_containers, read_logs
+from ansible_collections.tidy.docker.plugins.module_utils.units import parse_point_in_time
+
+
+def log_window(params: t.Mapping[str, t.Any]) -> tuple[int | None, int | None]:
+    """``since``/``until`` as epoch seconds, validated before any engine call."""
+    now = dt.datetime.now(dt.timezone.utc)
+    bounds = [int(parse_point_in_time(params[key], now, key).timestamp()) if params[key] else None
+              for key in ("since", "until")]
+    if params["logs_tail"] is not None and params["logs_tail"] < 0:
+        raise InvalidInput(f"logs_tail: {params['logs_tail']} is negative; give the number of lines to return.",
+                           option="logs_tail", value=params["logs_tail"])
+    return bounds[0], bounds[1]
+
+
+def gather(module: TidyDockerModule) -> dict[str, t.Any]:
+    params = module.params
+    since, until = log_window(params)
+    if params["last"] is not None and params["last"] <= 0:
+        raise InvalidInput(f"last: {params['last']} must be a positive number of containers.", option="last")
+    containers = list_containers(module.client, names=params["name"], include_stopped=params["all"],
+                                 last=params["last"], filters=params["filters"], size=params["size"])
+    tail = params["logs_tail"]
+    if tail is not None:
+        logs = concurrently(lambda record: read_logs(module.client, record["id"], tail, since, until) if tail else [],
+                            containers)
+        for record, lines in zip(containers, logs):
+            record["logs"] = lines
+    result: dict[str, t.Any] = dict(changed=False, containers=containers, count=len(containers))
+    if len(params["name"]) == 1:
+        result["exists"] = bool(containers)
+    return result
+
+
+def main() -> None:
+    module = TidyDockerModule(argument_spec={
+        "name": {"type": "list", "elements": "str", "default": [], "aliases": ["names"]},
+        "all": {"type": "bool", "default": True},
+        "last": {"type": "int"},
+        "filters": {"type": "dict", "default": {}},
+        "size": {"type": "bool", "default": False},
+        "logs_tail": {"type": "int"},
+        "since": {"type": "str"},
+        "until": {"type": "str"},
+    })
+    module.run(gather)
+
+
+if __name__ == "__main__":
+    main()
