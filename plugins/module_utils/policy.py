@@ -1,0 +1,450 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What to remove, what to keep, and why: the pruning policy as a pure function.
+
+Start here. ``plan_container_removals`` and ``plan_image_removals`` take an
+inventory (what the engine holds), a policy (what the user asked for) and
+"now", and return a ``Plan``: every candidate with a decision (remove or keep)
+and one stable reason string. Nothing here talks to the engine, so check mode
+can show the very plan a real run then applies, and every rule is unit- and
+property-tested.
+
+Each rule is one small function returning a keep-reason or None; the first
+rule that objects decides. The order of the rules is the order of the
+``*_KEEP_RULES`` tuples below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import typing as t
+from dataclasses import dataclass, field
+
+REMOVE = "remove"
+KEEP = "keep"
+
+# Removal reasons.
+STOPPED = "stopped"
+DANGLING = "dangling"
+UNUSED = "unused"
+OLDER_THAN = "older_than"
+BEYOND_KEEP_LAST = "beyond_keep_last"
+OVER_WATERMARK = "over_watermark"
+
+# Keep reasons.
+RUNNING = "running"
+IN_USE = "in_use"
+EXCLUDED_NAME = "excluded_name"
+EXCLUDED_LABEL = "excluded_label"
+TOO_YOUNG = "too_young"
+WITHIN_KEEP_LAST = "within_keep_last"
+NOT_DANGLING = "not_dangling"
+BELOW_WATERMARK = "below_watermark"
+MAX_REMOVALS = "max_removals"
+RESTART_POLICY = "restart_policy"
+UNPULLABLE = "unpullable"
+NOT_SELECTED = "not_selected"
+# Only set while applying a plan: the engine refused (409) or the object vanished (404).
+CONFLICT = "conflict"
+GONE = "gone"
+
+KEEP_REASONS: tuple[str, ...] = (
+    RUNNING, IN_USE, EXCLUDED_NAME, EXCLUDED_LABEL, TOO_YOUNG, WITHIN_KEEP_LAST, NOT_DANGLING,
+    BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, CONFLICT, GONE,
+)
+REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK)
+
+# Container states that mean "alive": never removed, whatever the policy says.
+LIVE_STATES = frozenset({"running", "paused", "restarting", "removing"})
+CONTAINER_STATUSES = ("exited", "created", "dead")
+
+
+# --------------------------------------------------------------------------- inventory
+
+
+@dataclass(frozen=True)
+class Container:
+    """What the policy needs to know about one container."""
+
+    id: str
+    name: str
+    state: str
+    image_id: str
+    created: dt.datetime
+    finished_at: dt.datetime | None = None
+    labels: t.Mapping[str, str] = field(default_factory=dict)
+    restart_policy: str = "no"
+    size_rw: int = 0
+
+    @property
+    def aged_since(self) -> dt.datetime:
+        """A container ages from its finish time, or from creation if it never ran."""
+        return self.finished_at or self.created
+
+
+@dataclass(frozen=True)
+class Image:
+    """What the policy needs to know about one image."""
+
+    id: str
+    tags: tuple[str, ...]
+    digests: tuple[str, ...]
+    created: dt.datetime
+    unique_size: int
+    labels: t.Mapping[str, str] = field(default_factory=dict)
+    last_tag_time: dt.datetime | None = None
+    parent_id: str | None = None
+
+    @property
+    def dangling(self) -> bool:
+        return not self.tags
+
+    @property
+    def repositories(self) -> frozenset[str]:
+        return frozenset(repository_of(tag) for tag in self.tags)
+
+
+def repository_of(tag: str) -> str:
+    """``registry:5000/team/app:1.2`` -> ``registry:5000/team/app`` (the colon of a port is not a tag)."""
+    name, _, tail = tag.rpartition(":")
+    return name if name and "/" not in tail else tag
+
+
+# --------------------------------------------------------------------------- policies
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """``key`` (any value) or ``key=value``."""
+
+    key: str
+    value: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> LabelSelector:
+        key, sep, value = text.partition("=")
+        return cls(key.strip(), value if sep else None)
+
+    def matches(self, labels: t.Mapping[str, str]) -> bool:
+        return self.key in labels and (self.value is None or labels[self.key] == self.value)
+
+
+def any_label(selectors: t.Iterable[LabelSelector], labels: t.Mapping[str, str]) -> bool:
+    return any(selector.matches(labels) for selector in selectors)
+
+
+def all_labels(selectors: t.Iterable[LabelSelector], labels: t.Mapping[str, str]) -> bool:
+    return all(selector.matches(labels) for selector in selectors)
+
+
+@dataclass(frozen=True)
+class ContainerPolicy:
+    statuses: frozenset[str] = frozenset({"exited", "dead"})
+    older_than: int | None = None
+    names: tuple[str, ...] = ()
+    exclude_names: tuple[str, ...] = ()
+    labels: tuple[LabelSelector, ...] = ()
+    exclude_labels: tuple[LabelSelector, ...] = ()
+    exclude_restart_policies: frozenset[str] = frozenset({"always", "unless-stopped"})
+    max_removals: int = 0
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Remove least recently used images while usage is above ``high``, down to ``low`` (bytes)."""
+
+    usage: int
+    high: int
+    low: int
+
+
+@dataclass(frozen=True)
+class ImagePolicy:
+    scope: str = "dangling"
+    older_than: int | None = None
+    keep_last: int | None = None
+    exclude: tuple[str, ...] = ()
+    labels: tuple[LabelSelector, ...] = ()
+    exclude_labels: tuple[LabelSelector, ...] = ()
+    keep_unpullable: bool = True
+    watermark: Watermark | None = None
+    max_removals: int = 0
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    names: tuple[str, ...]
+    action: str
+    reason: str
+    size: int = 0
+
+    @property
+    def removed(self) -> bool:
+        return self.action == REMOVE
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Decisions in a stable order: removals first (in removal order), then kept."""
+
+    decisions: tuple[Decision, ...]
+
+    @property
+    def removals(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.removed)
+
+    @property
+    def kept(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if not d.removed)
+
+    @property
+    def removal_ids(self) -> frozenset[str]:
+        return frozenset(d.id for d in self.removals)
+
+    @property
+    def reclaimable(self) -> int:
+        return sum(d.size for d in self.removals)
+
+    def kept_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for decision in self.kept:
+            counts[decision.reason] = counts.get(decision.reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+def _finish(removals: list[Decision], kept: list[Decision], max_removals: int) -> Plan:
+    """Apply the ``max_removals`` cap (the first ones in removal order win) and freeze the plan."""
+    if max_removals and len(removals) > max_removals:
+        capped = [Decision(d.id, d.names, KEEP, MAX_REMOVALS, d.size) for d in removals[max_removals:]]
+        removals, kept = removals[:max_removals], capped + kept
+    kept.sort(key=lambda d: (d.reason, d.names, d.id))
+    return Plan(tuple(removals) + tuple(kept))
+
+
+def _matches_glob(patterns: t.Iterable[str], names: t.Iterable[str]) -> bool:
+    names = tuple(names)
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns for name in names)
+
+
+def _too_young(moment: dt.datetime, older_than: int | None, now: dt.datetime) -> bool:
+    return older_than is not None and now - moment < dt.timedelta(seconds=older_than)
+
+
+# --------------------------------------------------------------------------- containers
+
+ContainerRule = t.Callable[[Container, ContainerPolicy, dt.datetime], t.Optional[str]]
+
+
+def _container_alive(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    return RUNNING if container.state in LIVE_STATES else None
+
+
+def _container_not_selected(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    if container.state not in policy.statuses:
+        return NOT_SELECTED
+    if policy.names and not _matches_glob(policy.names, [container.name]):
+        return NOT_SELECTED
+    if policy.labels and not all_labels(policy.labels, container.labels):
+        return NOT_SELECTED
+    return None
+
+
+def _container_excluded_name(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    return EXCLUDED_NAME if _matches_glob(policy.exclude_names, [container.name, container.id]) else None
+
+
+def _container_excluded_label(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    return EXCLUDED_LABEL if any_label(policy.exclude_labels, container.labels) else None
+
+
+def _container_restart_policy(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    # The engine brings such a container back on reboot: it is a service, not clutter.
+    return RESTART_POLICY if container.restart_policy in policy.exclude_restart_policies else None
+
+
+def _container_too_young(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    return TOO_YOUNG if _too_young(container.aged_since, policy.older_than, now) else None
+
+
+CONTAINER_KEEP_RULES: tuple[ContainerRule, ...] = (
+    _container_alive,
+    _container_excluded_name,
+    _container_excluded_label,
+    _container_not_selected,
+    _container_restart_policy,
+    _container_too_young,
+)
+
+
+def plan_container_removals(containers: t.Iterable[Container], policy: ContainerPolicy, now: dt.datetime) -> Plan:
+    """Decide for every container; removals ordered oldest first (so a cap spares the newest)."""
+    removals: list[Decision] = []
+    kept: list[Decision] = []
+    reason_to_remove = OLDER_THAN if policy.older_than is not None else STOPPED
+    for container in sorted(containers, key=lambda c: (c.aged_since, c.id)):
+        reason = next((r for r in (rule(container, policy, now) for rule in CONTAINER_KEEP_RULES) if r), None)
+        if reason is None:
+            removals.append(Decision(container.id, (container.name,), REMOVE, reason_to_remove, container.size_rw))
+        else:
+            kept.append(Decision(container.id, (container.name,), KEEP, reason, container.size_rw))
+    return _finish(removals, kept, policy.max_removals)
+
+
+# --------------------------------------------------------------------------- images
+
+
+@dataclass(frozen=True)
+class ImageContext:
+    """Facts about the whole inventory that single-image rules need."""
+
+    users: t.Mapping[str, frozenset[str]]          # image id -> ids of containers using it
+    removed_containers: frozenset[str]             # containers this run removes first
+    newest_per_repository: t.Mapping[str, frozenset[str]]  # repository -> ids of its keep_last newest images
+    now: dt.datetime
+
+    def in_use(self, image: Image) -> bool:
+        return bool(self.users.get(image.id, frozenset()) - self.removed_containers)
+
+
+ImageRule = t.Callable[[Image, ImagePolicy, ImageContext], t.Optional[str]]
+
+
+def _image_in_use(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    return IN_USE if context.in_use(image) else None
+
+
+def _image_excluded_name(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    short_id = image.id.split(":", 1)[-1]
+    references = image.tags + (image.id, short_id, short_id[:12])
+    return EXCLUDED_NAME if _matches_glob(policy.exclude, references) else None
+
+
+def _image_excluded_label(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    return EXCLUDED_LABEL if any_label(policy.exclude_labels, image.labels) else None
+
+
+def _image_not_selected(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    return NOT_SELECTED if policy.labels and not all_labels(policy.labels, image.labels) else None
+
+
+def _image_not_dangling(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    return NOT_DANGLING if policy.scope == "dangling" and not image.dangling else None
+
+
+def _image_unpullable(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    # Built or loaded here and never pushed: once removed it cannot be pulled back.
+    return UNPULLABLE if policy.keep_unpullable and image.tags and not image.digests else None
+
+
+def _image_within_keep_last(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    if policy.keep_last is None:
+        return None
+    newest = context.newest_per_repository
+    return WITHIN_KEEP_LAST if any(image.id in newest.get(repo, ()) for repo in image.repositories) else None
+
+
+def _image_too_young(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
+    return TOO_YOUNG if _too_young(image.created, policy.older_than, context.now) else None
+
+
+IMAGE_KEEP_RULES: tuple[ImageRule, ...] = (
+    _image_in_use,
+    _image_excluded_name,
+    _image_excluded_label,
+    _image_not_selected,
+    _image_not_dangling,
+    _image_unpullable,
+    _image_within_keep_last,
+    _image_too_young,
+)
+
+
+def newest_per_repository(images: t.Iterable[Image], keep: int) -> dict[str, frozenset[str]]:
+    """Repository -> ids of its ``keep`` newest tagged images, by creation time (ties: id)."""
+    by_repository: dict[str, list[Image]] = {}
+    for image in images:
+        for repository in image.repositories:
+            by_repository.setdefault(repository, []).append(image)
+    return {repository: frozenset(i.id for i in sorted(members, key=lambda i: (i.created, i.id), reverse=True)[:keep])
+            for repository, members in by_repository.items()}
+
+
+def last_used(image: Image, usage_state: t.Mapping[str, dt.datetime]) -> dt.datetime:
+    """When the image was last used: recorded use, else last tagging, else creation."""
+    return usage_state.get(image.id) or image.last_tag_time or image.created
+
+
+def _removal_reason(image: Image, policy: ImagePolicy) -> str:
+    if image.dangling:
+        return DANGLING
+    if policy.keep_last is not None:
+        return BEYOND_KEEP_LAST
+    if policy.older_than is not None:
+        return OLDER_THAN
+    return UNUSED
+
+
+def _apply_watermark(candidates: list[Image], watermark: Watermark,
+                     usage_state: t.Mapping[str, dt.datetime]) -> tuple[list[Image], list[Image]]:
+    """Least recently used first, until the estimated usage is at or below the low mark."""
+    if watermark.usage <= watermark.high:
+        return [], candidates
+    usage = watermark.usage
+    chosen: list[Image] = []
+    ordered = sorted(candidates, key=lambda i: (last_used(i, usage_state), i.created, i.id))
+    for index, image in enumerate(ordered):
+        if usage <= watermark.low:
+            return chosen, ordered[index:]
+        chosen.append(image)
+        usage -= image.unique_size
+    return chosen, []
+
+
+def _children_first(images: list[Image]) -> list[Image]:
+    """Removal order: an image before its parent, so the engine never refuses a parent with children."""
+    planned = {image.id for image in images}
+    parents = {image.parent_id for image in images if image.parent_id in planned}
+    return [i for i in images if i.id not in parents] + [i for i in images if i.id in parents]
+
+
+def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Container], policy: ImagePolicy,
+                        now: dt.datetime, usage_state: t.Mapping[str, dt.datetime] | None = None,
+                        removed_containers: t.Iterable[str] = ()) -> Plan:
+    """Decide for every image.
+
+    ``containers`` are all containers (any state); an image one of them uses is
+    kept unless every such container is in ``removed_containers`` (removed by
+    the same run first). ``usage_state`` maps image ids to their last recorded
+    use, for least-recently-used order in watermark mode.
+    """
+    images = sorted(images, key=lambda i: (i.created, i.id))
+    users: dict[str, set[str]] = {}
+    for container in containers:
+        users.setdefault(container.image_id, set()).add(container.id)
+    context = ImageContext(
+        users={image_id: frozenset(ids) for image_id, ids in users.items()},
+        removed_containers=frozenset(removed_containers),
+        newest_per_repository=newest_per_repository(images, policy.keep_last) if policy.keep_last is not None else {},
+        now=now,
+    )
+    candidates: list[Image] = []
+    kept: list[Decision] = []
+    for image in images:
+        reason = next((r for r in (rule(image, policy, context) for rule in IMAGE_KEEP_RULES) if r), None)
+        if reason is None:
+            candidates.append(image)
+        else:
+            kept.append(Decision(image.id, image.tags, KEEP, reason, image.unique_size))
+    if policy.watermark is not None:
+        chosen, spared = _apply_watermark(candidates, policy.watermark, usage_state or {})
+        kept.extend(Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared)
+        removals = [Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in _children_first(chosen)]
+    else:
+        removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
+                    for i in _children_first(candidates)]
+    return _finish(removals, kept, policy.max_removals)

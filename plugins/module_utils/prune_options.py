@@ -1,0 +1,114 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module options of the prune modules -> validated policies (pure; InvalidInput on bad input)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils.inventory import Record
+from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+    CONTAINER_STATUSES,
+    ContainerPolicy,
+    ImagePolicy,
+    LabelSelector,
+    Watermark,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.units import Percent, parse_duration, parse_size_or_percent
+
+PARALLEL_LIMIT = 64
+
+COMMON_PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
+    "older_than": {"type": "str"},
+    "exclude_labels": {"type": "list", "elements": "str", "default": []},
+    "labels": {"type": "list", "elements": "str", "default": []},
+    "max_removals": {"type": "int", "default": 0},
+    "parallel": {"type": "int", "default": 8},
+    "report_kept": {"type": "bool", "default": True},
+}
+
+
+def _selectors(params: t.Mapping[str, t.Any], option: str) -> tuple[LabelSelector, ...]:
+    selectors = tuple(LabelSelector.parse(text) for text in params[option] or [])
+    for text, selector in zip(params[option] or [], selectors):
+        if not selector.key:
+            raise InvalidInput(f"{option}: {text!r} has no label key; use key or key=value.", option=option, value=text)
+    return selectors
+
+
+def _common(params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    if params["max_removals"] < 0:
+        raise InvalidInput(f"max_removals: {params['max_removals']} is negative; use 0 for no cap or a positive cap.",
+                           option="max_removals", value=params["max_removals"])
+    if not 1 <= params["parallel"] <= PARALLEL_LIMIT:
+        raise InvalidInput(f"parallel: {params['parallel']} is out of range; use 1 to {PARALLEL_LIMIT} concurrent engine calls.",
+                           option="parallel", value=params["parallel"])
+    return {
+        "older_than": parse_duration(params["older_than"], "older_than") if params["older_than"] is not None else None,
+        "labels": _selectors(params, "labels"),
+        "exclude_labels": _selectors(params, "exclude_labels"),
+        "max_removals": params["max_removals"],
+    }
+
+
+def container_policy_from_params(params: t.Mapping[str, t.Any]) -> ContainerPolicy:
+    unknown = sorted(set(params["statuses"]) - set(CONTAINER_STATUSES))
+    if unknown:
+        raise InvalidInput(f"statuses: {unknown[0]!r} is not a stopped state; use exited, created or dead "
+                           "(running containers are never pruned).", option="statuses", value=unknown[0])
+    return ContainerPolicy(
+        statuses=frozenset(params["statuses"]),
+        names=tuple(params["names"]),
+        exclude_names=tuple(params["exclude_names"]),
+        exclude_restart_policies=frozenset(params["exclude_restart_policies"]),
+        **_common(params),
+    )
+
+
+def watermark_from_params(params: t.Mapping[str, t.Any], layers_size: int,
+                          filesystem: Record | None) -> Watermark | None:
+    """Resolve ``max_image_usage``/``target_image_usage`` to bytes against the right usage figure.
+
+    Sizes compare with the images' own disk usage; percentages with the
+    filesystem that holds the engine's data root, which must be local.
+    """
+    high_text, low_text = params["max_image_usage"], params["target_image_usage"]
+    if high_text is None:
+        if low_text is not None:
+            raise InvalidInput("target_image_usage needs max_image_usage: set the high mark that starts removals too.",
+                               option="target_image_usage", value=low_text)
+        return None
+    high = parse_size_or_percent(high_text, "max_image_usage")
+    low = parse_size_or_percent(low_text, "target_image_usage") if low_text is not None else high
+    if isinstance(high, Percent) != isinstance(low, Percent):
+        raise InvalidInput(f"max_image_usage {high_text!r} and target_image_usage {low_text!r} mix a size and a "
+                           "percentage; give both as sizes (20GB) or both as percentages (85%).",
+                           option="target_image_usage", value=low_text)
+    if isinstance(high, Percent):
+        if filesystem is None:
+            raise InvalidInput(f"max_image_usage {high_text!r} is a share of the engine's filesystem, which is only "
+                               "known when the module runs on the engine's host; give a size such as 20GB instead.",
+                               option="max_image_usage", value=high_text)
+        size, used = int(filesystem["size"]), int(filesystem["used"])
+        watermark = Watermark(usage=used, high=int(size * high / 100), low=int(size * low / 100))
+    else:
+        watermark = Watermark(usage=layers_size, high=int(high), low=int(low))
+    if watermark.low > watermark.high:
+        raise InvalidInput(f"target_image_usage {low_text!r} is above max_image_usage {high_text!r}; the target must "
+                           "be at or below the high mark.", option="target_image_usage", value=low_text)
+    return watermark
+
+
+def image_policy_from_params(params: t.Mapping[str, t.Any], watermark: Watermark | None) -> ImagePolicy:
+    if params["keep_last"] is not None and params["keep_last"] < 0:
+        raise InvalidInput(f"keep_last: {params['keep_last']} is negative; give how many newest images per "
+                           "repository to keep.", option="keep_last", value=params["keep_last"])
+    return ImagePolicy(
+        scope=params["scope"],
+        keep_last=params["keep_last"],
+        exclude=tuple(params["exclude"]),
+        keep_unpullable=params["keep_unpullable"],
+        watermark=watermark,
+        **_common(params),
+    )

@@ -1,0 +1,285 @@
+#!/usr/bin/python
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: image_prune
+short_description: Remove images by policy, with a plan and a reason for each
+version_added: 0.1.0
+description:
+  - Plans first, then removes exactly the planned images; check mode returns the same plan without touching
+    anything.
+  - Every image looked at is returned in RV(removed) or RV(kept) with a reason.
+  - Never removes an image that a container uses, running or stopped.
+  - In O(scope=unused), a tagged image without a registry digest (built or loaded locally, so it cannot be pulled
+    again) is spared with reason V(unpullable) unless O(keep_unpullable=false). Dangling images are always eligible.
+  - Each planned image is re-checked just before removal. One that a container started using, that was re-tagged
+    or removed meanwhile is spared and reported (V(in_use), V(not_dangling), V(conflict), V(gone)); such races never
+    fail the task.
+options:
+  scope:
+    description:
+      - V(dangling) considers untagged images only; V(unused) considers every image no container uses.
+    type: str
+    choices: [dangling, unused]
+    default: dangling
+  older_than:
+    description:
+      - Only images created longer ago than this. A duration such as V(12h), V(7d), V(2w), V(1d12h), or whole seconds.
+    type: str
+  keep_last:
+    description:
+      - Per repository, keep the N newest tagged images by creation time (images in use count among them).
+    type: int
+  exclude:
+    description:
+      - Image references (glob patterns such as V(postgres:*), V(*/base:*), V(registry.local/*)) or ids (full or
+        12-character) never to remove; reason V(excluded_name).
+    type: list
+    elements: str
+    default: []
+  labels:
+    description:
+      - Only images carrying all these labels, each V(key) or V(key=value); others are kept with reason V(not_selected).
+    type: list
+    elements: str
+    default: []
+  exclude_labels:
+    description:
+      - Images carrying any of these labels (V(key) or V(key=value)) are never removed; reason V(excluded_label).
+    type: list
+    elements: str
+    default: []
+  keep_unpullable:
+    description:
+      - In O(scope=unused), spare tagged images that have no registry digest (reason V(unpullable)).
+    type: bool
+    default: true
+  max_image_usage:
+    description:
+      - Watermark mode. When the images use more than this, remove eligible images least recently used first until
+        usage is at or below O(target_image_usage); when usage is at or below it, remove nothing (reason
+        V(below_watermark)).
+      - A size (V(20GB), V(1.5TiB)) compares with the images' own disk usage; a percentage (V(85%)) with the used
+        share of the filesystem holding the engine's data root, which needs the module to run on the engine's host.
+      - Last use is read from O(usage_state_path), else the image's last tag time, else its creation time.
+    type: str
+  target_image_usage:
+    description:
+      - Low mark of watermark mode, same form as O(max_image_usage); defaults to O(max_image_usage).
+    type: str
+  usage_state_path:
+    description:
+      - JSON file on the managed node where each run records, for every image in use, when it was last seen in use,
+        per engine. Least-recently-used order reads it. A missing or corrupt file is rewritten, never fatal.
+      - Updating it is not reported as a change, and check mode does not write it.
+    type: path
+    default: ~/.cache/tidy.docker/image-usage.json
+  force:
+    description:
+      - Remove each image with one forced delete by id, like C(docker rmi -f), instead of removing its tags one by one.
+        Fewer engine calls for multi-tagged images. Images in use are never planned, forced or not.
+    type: bool
+    default: false
+  max_removals:
+    description:
+      - Safety cap on how many images one run removes; the oldest (or least recently used) go first and the rest
+        are kept with reason V(max_removals). V(0) means no cap.
+    type: int
+    default: 0
+  parallel:
+    description:
+      - How many removals run concurrently against the engine (1 to 64).
+    type: int
+    default: 8
+  report_kept:
+    description:
+      - Return the full RV(kept) list. On hosts with thousands of images set V(false) and read RV(kept_counts).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - tidy.docker.docker
+  - tidy.docker.docker.actiongroup_docker
+  - tidy.docker.docker.actions
+seealso:
+  - module: tidy.docker.container_prune
+  - module: tidy.docker.image_info
+author:
+  - tidy.docker maintainers
+"""
+
+EXAMPLES = r"""
+- name: Remove dangling images older than a week
+  tidy.docker.image_prune:
+    older_than: 7d
+
+- name: Keep the two newest tags of each repository, never postgres, dry run first
+  tidy.docker.image_prune:
+    scope: unused
+    keep_last: 2
+    exclude: ['postgres:*']
+  check_mode: true
+  register: plan
+
+- name: Show what would go, and why the rest stays
+  ansible.builtin.debug:
+    msg: "{{ plan.removed | map(attribute='tags') | list }} / {{ plan.kept_counts }}"
+
+- name: Under disk pressure, free images least recently used first down to 70% of the filesystem
+  tidy.docker.image_prune:
+    scope: unused
+    max_image_usage: 85%
+    target_image_usage: 70%
+    exclude_labels: [tidy.docker.keep=true]
+"""
+
+RETURN = r"""
+removed:
+  description: Images removed (or, in check mode, that would be), in removal order.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{id: "sha256:9f15426d744316803b8924cb4ef319d208eb767f035601422adde138738e7f1a", tags: [], size: 3, reason: dangling}]
+  contains:
+    id:
+      description: Image id.
+      type: str
+    tags:
+      description: The image's tags when planned; empty for a dangling image.
+      type: list
+      elements: str
+    size:
+      description: Bytes only this image holds (its unique size).
+      type: int
+    reason:
+      description: One of V(dangling), V(unused), V(older_than), V(beyond_keep_last), V(over_watermark).
+      type: str
+kept:
+  description:
+    - Images looked at and spared, with the reason, one of V(in_use), V(excluded_name), V(excluded_label),
+      V(not_selected), V(not_dangling), V(unpullable), V(within_keep_last), V(too_young), V(below_watermark),
+      V(max_removals), V(conflict) (the engine refused, or the image changed since planning), V(gone) (removed by
+      someone else meanwhile).
+  returned: when O(report_kept=true)
+  type: list
+  elements: dict
+  sample: [{id: "sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998", tags: [shop/web:4], reason: in_use}]
+kept_counts:
+  description: How many images were kept, per reason.
+  returned: success
+  type: dict
+  sample: {in_use: 2, within_keep_last: 6, unpullable: 1}
+removed_count:
+  description: Number of entries in RV(removed).
+  returned: success
+  type: int
+  sample: 4
+space_reclaimed:
+  description: Bytes freed, measured from the engine's image disk usage before and after.
+  returned: when not in check mode
+  type: int
+  sample: 1985478
+space_reclaimed_human:
+  description: RV(space_reclaimed) for people.
+  returned: when not in check mode
+  type: str
+  sample: 1.99 MB
+space_reclaimable:
+  description:
+    - Estimate of the bytes a real run would free, the sum of the planned images' unique sizes.
+    - Layers that only the planned images share are not in any unique size, so the real figure can be higher.
+  returned: in check mode
+  type: int
+  sample: 6
+space_reclaimable_human:
+  description: RV(space_reclaimable) for people.
+  returned: in check mode
+  type: str
+  sample: 6 B
+"""
+
+import dataclasses
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils.gather import local_filesystem
+from ansible_collections.tidy.docker.plugins.module_utils.policy import plan_image_removals
+from ansible_collections.tidy.docker.plugins.module_utils.prune import (
+    Outcome,
+    apply_plan,
+    children_first_waves,
+    containers_from_engine,
+    disk_usage_of,
+    image_remover,
+    images_from_engine,
+    now_utc,
+    prune_diff,
+    prune_result,
+    users_per_image,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.prune_options import (
+    COMMON_PRUNE_SPEC,
+    image_policy_from_params,
+    watermark_from_params,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.usage_state import (
+    DEFAULT_PATH,
+    load_usage_state,
+    record_usage,
+    save_usage_state,
+)
+
+
+def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
+    params = module.params
+    policy = image_policy_from_params(params, watermark=None)  # bad input fails before any engine call
+    client = module.client
+    now = now_utc()
+    containers = containers_from_engine(client, details=False)
+    inventory = images_from_engine(client, precise=policy.keep_last is not None or params["max_image_usage"] is not None)
+    info = client.call(client.api.info)
+    filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
+    policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
+
+    engine_id = str(info.get("ID") or client.settings.docker_host)
+    state, warning = load_usage_state(params["usage_state_path"], engine_id)
+    state = record_usage(state, (c.image_id for c in containers), (i.id for i in inventory.images), now)
+    warnings = [warning] if warning else []
+    if not module.check_mode:
+        warnings.append(save_usage_state(params["usage_state_path"], engine_id, state) or "")
+
+    plan = plan_image_removals(inventory.images, containers, policy, now, state)
+    if module.check_mode or not plan.removals:
+        outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
+    else:
+        by_id = {image.id: image for image in inventory.images}
+        remover = image_remover(client, users_per_image(client), params["force"])
+        outcome = apply_plan(plan, remover, params["parallel"], waves=children_first_waves(plan, by_id))
+        reclaimed = max(inventory.layers_size - disk_usage_of(client, "images"), 0)
+    for text in filter(None, warnings):
+        module.warn(text)
+    result = prune_result(outcome, "tags", module.check_mode, params["report_kept"], reclaimed)
+    if module._diff:
+        result["diff"] = prune_diff(outcome, "images")
+    return result
+
+
+def main() -> None:
+    module = TidyDockerModule(argument_spec=dict(
+        COMMON_PRUNE_SPEC,
+        scope={"type": "str", "choices": ["dangling", "unused"], "default": "dangling"},
+        keep_last={"type": "int"},
+        exclude={"type": "list", "elements": "str", "default": []},
+        keep_unpullable={"type": "bool", "default": True},
+        max_image_usage={"type": "str"},
+        target_image_usage={"type": "str"},
+        usage_state_path={"type": "path", "default": DEFAULT_PATH},
+        force={"type": "bool", "default": False},
+    ))
+    module.run(prune_images)
+
+
+if __name__ == "__main__":
+    main()
