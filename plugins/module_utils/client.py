@@ -85,6 +85,9 @@ class ConnectionSettings:
         if api_version.lower() != "auto" and not _VERSION_RE.match(api_version):
             raise InvalidInput(f"api_version: {api_version!r} is not an API version; use auto or a version such as 1.41.",
                                option="api_version", value=api_version)
+        if api_version.lower() != "auto" and version_tuple(api_version) < version_tuple(MIN_API_VERSION):
+            raise InvalidInput(f"api_version: {api_version} is older than the {MIN_API_VERSION} (Docker 20.10) tidy.docker "
+                               "needs; set api_version to auto or to 1.41 or newer.", option="api_version", value=api_version)
         timeout = int(params["timeout"])
         if timeout <= 0:
             raise InvalidInput(f"timeout: {timeout!r} must be a positive number of seconds.", option="timeout", value=timeout)
@@ -127,22 +130,25 @@ class ConnectionSettings:
                                "at a readable PEM file.", option=option, value=path)
 
 
-_UNREACHABLE_REASONS: tuple[tuple[str, str], ...] = (
-    ("No such file or directory", "there is no socket at that path"),
-    ("Connection refused", "the connection was refused"),
-    ("Permission denied", "permission was denied (run as root, with become, or as a member of the docker group)"),
-    ("Name or service not known", "the host name does not resolve"),
-    ("paramiko", "ssh:// needs the paramiko package on the managed node, or use_ssh_client=true"),
+_START_ENGINE = "Start the engine, or point docker_host (or DOCKER_HOST) at a running one."
+# marker in the error text -> (cause, fix)
+_UNREACHABLE_REASONS: tuple[tuple[str, str, str], ...] = (
+    ("No such file or directory", "there is no socket at that path", _START_ENGINE),
+    ("Connection refused", "the connection was refused", _START_ENGINE),
+    ("Permission denied", "permission was denied",
+     "Run the task as root (become: true) or as a member of the docker group."),
+    ("Name or service not known", "the host name does not resolve", "Fix the host name in docker_host (or DOCKER_HOST)."),
+    ("paramiko", "ssh:// needs the paramiko package on the managed node",
+     "Install paramiko there, or set use_ssh_client=true to use the ssh command."),
 )
 
 
 def _unreachable(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable:
     text = str(exc)
-    reason = next((why for marker, why in _UNREACHABLE_REASONS if marker in text), "no engine answered")
-    return EngineUnreachable(
-        f"Cannot reach the Docker engine at {settings.docker_host}: {reason}. "
-        "Start the engine, or point docker_host (or DOCKER_HOST) at a running one.",
-        docker_host=settings.docker_host, error=text)
+    reason, fix = next(((why, fix) for marker, why, fix in _UNREACHABLE_REASONS if marker in text),
+                       ("no engine answered", _START_ENGINE))
+    return EngineUnreachable(f"Cannot reach the Docker engine at {settings.docker_host}: {reason}. {fix}",
+                             docker_host=settings.docker_host, error=text)
 
 
 def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDockerError:
@@ -251,9 +257,6 @@ class EngineClient:
                 f"api_version {wanted} is outside what the Docker engine at {host} supports ({server_min} to "
                 f"{server_max}); set api_version to auto or to a version in that range.",
                 docker_host=host, engine_api_version=server_max)
-        if version_tuple(wanted) < version_tuple(MIN_API_VERSION):
-            raise ApiVersionError(f"api_version {wanted} is older than the {MIN_API_VERSION} tidy.docker needs; "
-                                  "set api_version to auto.", docker_host=host)
         return wanted
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:

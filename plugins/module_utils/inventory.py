@@ -141,12 +141,16 @@ def summarise_disk_usage(df: t.Mapping[str, t.Any]) -> Record:
     def volume_unused(volume: t.Mapping[str, t.Any]) -> bool:
         return int((volume.get("UsageData") or {}).get("RefCount") or 0) == 0
 
+    def container_active(container: t.Mapping[str, t.Any]) -> bool:
+        # Like the CLI: running, paused and restarting containers are in use, not reclaimable.
+        return container.get("State") in ("running", "paused", "restarting")
+
     return {
         "images": _usage(len(images), layers_size, max(layers_size - used_by_containers, 0),
                          sum(1 for i in images if (i.get("Containers") or 0) > 0)),
         "containers": _usage(len(containers), sum(int(c.get("SizeRw") or 0) for c in containers),
-                             sum(int(c.get("SizeRw") or 0) for c in containers if c.get("State") != "running"),
-                             sum(1 for c in containers if c.get("State") == "running")),
+                             sum(int(c.get("SizeRw") or 0) for c in containers if not container_active(c)),
+                             sum(1 for c in containers if container_active(c))),
         "volumes": _usage(len(volumes), sum(volume_size(v) for v in volumes),
                           sum(volume_size(v) for v in volumes if volume_unused(v)),
                           sum(1 for v in volumes if not volume_unused(v))),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import typing as t
+from decimal import Decimal
 
 from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
 
@@ -41,7 +42,7 @@ def parse_duration(value: t.Any, option: str = "duration") -> int:
             raise InvalidInput(f"{option}: {value!r} is negative; {_DURATION_HINT}.", option=option, value=value)
         return value
     text = str(value).strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     match = _DURATION_RE.match(text)
     if not text or match is None or not any(match.groups()):
@@ -63,7 +64,7 @@ def parse_size(value: t.Any, option: str = "size") -> int:
     unit = match.group(2).lower() if match else ""
     if match is None or unit not in _SIZE_UNITS and unit != "":
         raise InvalidInput(f"{option}: {value!r} is not a size; {_SIZE_HINT}.", option=option, value=value)
-    return int(float(match.group(1)) * _SIZE_UNITS.get(unit, 1))
+    return int(Decimal(match.group(1)) * _SIZE_UNITS.get(unit, 1))
 
 
 class Percent(float):
@@ -82,12 +83,21 @@ def parse_size_or_percent(value: t.Any, option: str = "size") -> int | Percent:
     return Percent(share)
 
 
+_HUMAN_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB")
+
+
 def format_size(size: int) -> str:
-    """Human form with decimal units, as ``docker system df`` prints them."""
+    """Human form with decimal units and three significant digits (like ``docker images``)."""
     amount = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(amount) < 1000 or unit == "TB":
-            return f"{int(amount)} B" if unit == "B" else f"{amount:.3g} {unit}"
+    for index, unit in enumerate(_HUMAN_UNITS):
+        last = index == len(_HUMAN_UNITS) - 1
+        if abs(amount) < 1000 or last:
+            if unit == "B":
+                return f"{int(amount)} B"
+            text = f"{amount:.3g}"
+            if abs(float(text)) < 1000 or last:
+                return f"{text} {unit}"
+            return f"1 {_HUMAN_UNITS[index + 1]}"  # 999.5 kB reads as 1 MB, never "1e+03 kB"
         amount /= 1000
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -1,0 +1,93 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bring one image to ``present`` or ``absent``; check mode predicts from the same decisions."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils.image_ops import (
+    containers_using,
+    describe_users,
+    find_image,
+    image_record,
+    is_current,
+    looks_like_id,
+    normalise_reference,
+    pull_image,
+    registry_digest,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.inventory import repo_tags
+
+
+@dataclass
+class ImageChange:
+    before: dict[str, t.Any]
+    after: dict[str, t.Any]
+    actions: list[str] = field(default_factory=list)
+    untagged: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.actions)
+
+
+def ensure_present(client: EngineClient, reference: str, pull: str, check_mode: bool) -> ImageChange:
+    existing = find_image(client, reference)
+    before = image_record(existing)
+    if existing is not None and pull == "missing":
+        return ImageChange(before, before)
+    if existing is None and looks_like_id(reference):
+        raise InvalidInput(f"name: no image has id {reference!r}, and an id cannot be pulled; use a repo:tag reference.",
+                           option="name", value=reference)
+    # Ask the registry first: it tells check mode whether a pull would change anything, or fail.
+    digest = registry_digest(client, reference)
+    if existing is not None and is_current(existing, reference, digest):
+        return ImageChange(before, before)
+    if check_mode:
+        return ImageChange(before, {"id": None, "repo_tags": [normalise_reference(reference)]} if not before else before,
+                           actions=["pulled"])
+    after = image_record(pull_image(client, reference))
+    changed = not before or after["id"] != before["id"]
+    return ImageChange(before, after, actions=["pulled"] if changed else [])
+
+
+def ensure_absent(client: EngineClient, reference: str, force: bool, prune_parents: bool,
+                  check_mode: bool) -> ImageChange:
+    existing = find_image(client, reference)
+    if existing is None:
+        return ImageChange({}, {})
+    before = image_record(existing)
+    tags = repo_tags(existing)
+    by_tag = normalise_reference(reference) in tags
+    only_untag = by_tag and len(tags) > 1
+    # Untagging one of several tags leaves the image for its containers; only a delete must spare them.
+    users = [] if only_untag else containers_using(client, existing["Id"])
+    if users and not force:
+        raise Conflict(f"Image {reference} ({existing['Id'][:19]}) is used by {describe_users(users)}; remove those "
+                       "containers first, or set force: true.", image_id=existing["Id"],
+                       containers=[user["name"] for user in users])
+    if not by_tag and len(tags) > 1 and not force:
+        raise Conflict(f"Image {reference} has several tags ({', '.join(tags)}); removing it by id removes them all: "
+                       "set force: true, or remove it by tag.", image_id=existing["Id"], repo_tags=tags)
+    if check_mode:
+        return _predict_removal(before, normalise_reference(reference) if by_tag else None, tags)
+    answer = client.call(client.api.remove_image, reference, force=force, noprune=not prune_parents)
+    untagged = [str(item["Untagged"]) for item in answer or [] if item.get("Untagged")]
+    deleted = [str(item["Deleted"]) for item in answer or [] if item.get("Deleted")]
+    after = image_record(find_image(client, existing["Id"]))
+    actions = (["untagged"] if untagged else []) + (["deleted"] if deleted else [])
+    return ImageChange(before, after, actions, untagged, deleted)
+
+
+def _predict_removal(before: dict[str, t.Any], tag: str | None, tags: list[str]) -> ImageChange:
+    """What the engine will answer: untag only ``tag`` when others remain, else untag all and delete."""
+    if tag is not None and len(tags) > 1:
+        after = dict(before, repo_tags=[other for other in tags if other != tag])
+        return ImageChange(before, after, ["untagged"], untagged=[tag])
+    actions = (["untagged"] if tags else []) + ["deleted"]
+    return ImageChange(before, {}, actions, untagged=list(tags), deleted=[before["id"]])

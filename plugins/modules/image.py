@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: image
+short_description: Presence of one image (docker pull / docker rmi)
+version_added: 0.1.0
+description:
+  - Makes sure one image is present (pulling it when missing, or when the registry has a newer one) or absent
+    (untagging or deleting it).
+  - Removing by tag untags only that tag when the image has others (reported as V(untagged)); removing the last
+    tag, or by id, deletes the image. Removing a multi-tagged image by id needs O(force), as the engine requires.
+  - An image used by a container, running or stopped, is not removed unless O(force); the failure names the containers.
+options:
+  name:
+    description:
+      - Image reference (V(repo:tag), V(repo@sha256:digest); no tag means V(latest)) or id (full or short).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) pulls the image if needed; V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  pull:
+    description:
+      - With O(state=present), V(missing) pulls only when the image is not on the host; V(always) asks the registry and
+        pulls when it serves a different image than the local one.
+    type: str
+    choices: [missing, always]
+    default: missing
+  force:
+    description:
+      - With O(state=absent), remove even when containers use the image or when it has several tags and is named by id,
+        like C(docker rmi -f). The engine still refuses to delete an image a running container uses.
+    type: bool
+    default: false
+  prune_parents:
+    description:
+      - With O(state=absent), also delete untagged parent images, like C(docker rmi) without C(--no-prune).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - tidy.docker.docker
+  - tidy.docker.docker.actiongroup_docker
+attributes:
+  check_mode:
+    description: Can run in check mode and return what a real run would change, without changing anything.
+    support: full
+    details:
+      - To predict a pull, check mode asks the registry for the current digest (without pulling). When the registry
+        cannot be asked, check mode predicts V(pulled) for O(pull=always).
+      - In check mode RV(deleted) lists the image itself, not the untagged parent layers the engine deletes with it.
+  diff_mode:
+    description: Returns the image before and after (id and tags).
+    support: full
+  idempotent:
+    description: A second run with the same options reports no change.
+    support: full
+seealso:
+  - module: tidy.docker.image_info
+  - module: tidy.docker.image_prune
+author:
+  - tidy.docker maintainers
+"""
+
+EXAMPLES = r"""
+- name: Make sure an image is on the host
+  tidy.docker.image:
+    name: registry.example.com/shop/web:4
+
+- name: Pull when the registry has a newer build of the tag
+  tidy.docker.image:
+    name: registry.example.com/shop/web:stable
+    pull: always
+
+- name: Remove one tag (the image stays if it has other tags)
+  tidy.docker.image:
+    name: shop/web:old
+    state: absent
+
+- name: Remove an image with all its tags, by id
+  tidy.docker.image:
+    name: sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+image:
+  description:
+    - With O(state=present), the image after the task; with O(state=absent), the image as it was before removal
+      (empty when there was none).
+  returned: success
+  type: dict
+  sample: {id: "sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998",
+           repo_tags: ["127.0.0.1:5000/shop/web:4"], repo_digests: ["127.0.0.1:5000/shop/web@sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"],
+           created: "2026-11-27T22:03:20.033425Z", size: 1985475}
+  contains:
+    id:
+      description: Image id.
+      type: str
+    repo_tags:
+      description: Tags.
+      type: list
+      elements: str
+    repo_digests:
+      description: Registry digests.
+      type: list
+      elements: str
+    created:
+      description: Creation time, ISO 8601 UTC.
+      type: str
+    size:
+      description: Size in bytes.
+      type: int
+actions:
+  description: What was (or, in check mode, would be) done, in order; any of V(pulled), V(untagged), V(deleted).
+  returned: success
+  type: list
+  elements: str
+  sample: [untagged, deleted]
+untagged:
+  description: References the engine untagged, as it reports them (tags and, for pulled images, digests).
+  returned: success
+  type: list
+  elements: str
+  sample: ["127.0.0.1:5000/shop/web:4", "127.0.0.1:5000/shop/web@sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"]
+deleted:
+  description: Image and layer ids the engine deleted, as it reports them.
+  returned: success
+  type: list
+  elements: str
+  sample: ["sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998"]
+"""
+
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils.image_ops import check_reference
+from ansible_collections.tidy.docker.plugins.module_utils.image_state import ensure_absent, ensure_present
+
+
+def converge(module: TidyDockerModule) -> dict[str, t.Any]:
+    params = module.params
+    reference = check_reference(params["name"])
+    if params["state"] == "present":
+        change = ensure_present(module.client, reference, params["pull"], module.check_mode)
+        image = change.after
+    else:
+        change = ensure_absent(module.client, reference, params["force"], params["prune_parents"], module.check_mode)
+        image = change.before
+    result: dict[str, t.Any] = dict(changed=change.changed, image=image, actions=change.actions,
+                                    untagged=change.untagged, deleted=change.deleted)
+    if module._diff:
+        result["diff"] = {"before": _diff_view(change.before), "after": _diff_view(change.after)}
+    return result
+
+
+def _diff_view(image: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {"exists": bool(image), "id": image.get("id"), "repo_tags": image.get("repo_tags", [])}
+
+
+def main() -> None:
+    module = TidyDockerModule(argument_spec={
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "pull": {"type": "str", "choices": ["missing", "always"], "default": "missing"},
+        "force": {"type": "bool", "default": False},
+        "prune_parents": {"type": "bool", "default": True},
+    })
+    module.run(converge)
+
+
+if __name__ == "__main__":
+    main()
