@@ -77,6 +77,14 @@ options:
       - Updating it is not reported as a change, and check mode does not write it.
     type: path
     default: ~/.cache/tidy.docker/image-usage.json
+  removed_containers:
+    description:
+      - Ids of containers an earlier step of the same run removes (for example RV(tidy.docker.container_prune#module:removed)
+        ids). Images only they use count as unused, so that a check-mode run of several steps plans exactly what the
+        real run removes. Containers that are really gone need not be listed.
+    type: list
+    elements: str
+    default: []
   force:
     description:
       - Remove each image with one forced delete by id, like C(docker rmi -f), instead of removing its tags one by one.
@@ -250,7 +258,8 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     if not module.check_mode:
         warnings.append(save_usage_state(params["usage_state_path"], engine_id, state) or "")
 
-    plan = plan_image_removals(inventory.images, containers, policy, now, state)
+    plan = plan_image_removals(inventory.images, containers, policy, now, state,
+                               removed_containers=params["removed_containers"])
     if module.check_mode or not plan.removals:
         outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
     else:
@@ -277,6 +286,7 @@ def main() -> None:
         target_image_usage={"type": "str"},
         usage_state_path={"type": "path", "default": DEFAULT_PATH},
         force={"type": "bool", "default": False},
+        removed_containers={"type": "list", "elements": "str", "default": []},
     ))
     module.run(prune_images)
 

@@ -1,0 +1,97 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Volumes, networks and build cache: plan from listings, then apply.
+
+Volumes and networks are removed one by one from the plan (so check mode shows
+exactly what goes, and a volume a new container mounts meanwhile is refused by
+the engine and reported, not lost). Build cache has no per-record delete in the
+API, so it goes through the engine's prune with the same filters the plan used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+from dataclasses import dataclass, field
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils.policy import CONFLICT, GONE, IN_USE, LabelSelector, any_label
+from ansible_collections.tidy.docker.plugins.module_utils.units import parse_engine_time
+
+# Networks the engine creates itself; never removable.
+BUILTIN_NETWORKS = frozenset({"bridge", "host", "none"})
+
+
+@dataclass
+class EnginePrunePlan:
+    volumes: list[str] = field(default_factory=list)
+    networks: list[dict[str, str]] = field(default_factory=list)
+    build_cache: list[dict[str, t.Any]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.volumes or self.networks or self.build_cache)
+
+
+def plan_volumes(client: EngineClient, exclude: t.Sequence[LabelSelector]) -> list[str]:
+    """Volumes no container references (the engine's ``dangling``), minus protected ones."""
+    listed = client.call(client.api.volumes, filters={"dangling": True}).get("Volumes") or []
+    return sorted(v["Name"] for v in listed if not any_label(exclude, v.get("Labels") or {}))
+
+
+def plan_networks(client: EngineClient, exclude: t.Sequence[LabelSelector]) -> list[dict[str, str]]:
+    """Custom networks without containers, minus protected ones."""
+    custom = [n for n in client.call(client.api.networks) if n.get("Name") not in BUILTIN_NETWORKS]
+
+    def unused(network: t.Mapping[str, t.Any]) -> dict[str, str] | None:
+        try:
+            inspected = client.call(client.api.inspect_network, network["Id"])
+        except NotFound:
+            return None
+        if inspected.get("Containers") or any_label(exclude, inspected.get("Labels") or {}):
+            return None
+        return {"id": inspected["Id"], "name": inspected["Name"]}
+
+    return sorted((n for n in concurrently(unused, custom) if n), key=lambda n: n["name"])
+
+
+def plan_build_cache(client: EngineClient, older_than: int | None, now: dt.datetime) -> list[dict[str, t.Any]]:
+    """Cache records not in use (and, with ``older_than``, unused for that long), as the engine's prune selects."""
+    records = client.call(client.api.df).get("BuildCache") or []
+    chosen = []
+    for record in records:
+        if record.get("InUse"):
+            continue
+        last_used = parse_engine_time(record.get("LastUsedAt")) or parse_engine_time(record.get("CreatedAt"))
+        if older_than is not None and last_used is not None and now - last_used < dt.timedelta(seconds=older_than):
+            continue
+        chosen.append({"id": record.get("ID"), "size": int(record.get("Size") or 0)})
+    return chosen
+
+
+def remove_volume(client: EngineClient, name: str) -> str | None:
+    try:
+        client.call(client.api.remove_volume, name)
+    except NotFound:
+        return GONE
+    except Conflict:
+        return IN_USE
+    return None
+
+
+def remove_network(client: EngineClient, network_id: str) -> str | None:
+    try:
+        client.call(client.api.remove_network, network_id)
+    except NotFound:
+        return GONE
+    except Conflict:
+        return CONFLICT
+    return None
+
+
+def prune_build_cache(client: EngineClient, older_than: int | None) -> tuple[list[str], int]:
+    filters = {"until": f"{older_than}s"} if older_than is not None else None
+    answer = client.call(client.api.prune_builds, filters=filters)
+    return list(answer.get("CachesDeleted") or []), int(answer.get("SpaceReclaimed") or 0)
