@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Lists containers like C(docker ps -a), each with the state details C(docker inspect) knows
     (exit code, start and finish times, restart count and policy), and optionally its last log lines.
-  - Read-only: it never changes anything on the host.
+  - Read-only, it never changes anything on the host.
 options:
   name:
     description:
@@ -32,8 +32,8 @@ options:
     type: int
   filters:
     description:
-      - Engine filters, as C(docker ps --filter) takes them, for example
-        V({status: exited}), V({label: [tier=web]}), V({ancestor: "shop/web:4"}), V({exited: 1}).
+      - Engine filters, as C(docker ps --filter) takes them, for example C(status=exited), C(label=tier=web),
+        C(ancestor=shop/web:4), C(exited=1), written as a dictionary (see the examples).
     type: dict
     default: {}
   size:

@@ -173,7 +173,7 @@ space_reclaimed_human:
   type: str
   sample: 41 kB
 space_reclaimable:
-  description: Bytes a real run would free: the writable layers of the planned containers.
+  description: Bytes a real run would free, the writable layers of the planned containers.
   returned: in check mode
   type: int
   sample: 0

@@ -12,7 +12,7 @@ description:
   - Reports the engine's version and storage settings, its disk usage per kind of object
     (images, containers, volumes, build cache) with what is reclaimable, and the usage of the
     filesystem that holds the engine's data root.
-  - Read-only: it never changes anything on the host.
+  - Read-only, it never changes anything on the host.
 options:
   disk_usage:
     description:

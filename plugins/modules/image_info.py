@@ -13,7 +13,7 @@ description:
     stopped), whether it is in use, whether it is dangling, and how much of its size is unique to it.
   - This is the inventory the pruning policies read; an image is in use when any container, in any
     state, was created from it.
-  - Read-only: it never changes anything on the host.
+  - Read-only, it never changes anything on the host.
 options:
   name:
     description:
@@ -27,7 +27,8 @@ options:
   filters:
     description:
       - Engine filters, as C(docker images --filter) takes them, for example
-        V({dangling: true}), V({label: [tier=web]}), V({reference: "shop/*"}), V({before: "shop/web:2"}), V({since: "shop/web:1"}).
+        C(dangling=true), C(label=tier=web), C(reference=shop/*), C(before=shop/web:2), C(since=shop/web:1),
+        written as a dictionary (see the examples).
       - Applied by the engine; combined with O(name).
     type: dict
     default: {}
