@@ -18,6 +18,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.client import EngineCl
 from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
 from ansible_collections.tidy.docker.plugins.module_utils.policy import CONFLICT, GONE, IN_USE, LabelSelector, any_label
+from ansible_collections.tidy.docker.plugins.module_utils.prune import now_utc
 from ansible_collections.tidy.docker.plugins.module_utils.units import parse_engine_time
 
 # Networks the engine creates itself; never removable.
@@ -95,3 +96,32 @@ def prune_build_cache(client: EngineClient, older_than: int | None) -> tuple[lis
     filters = {"until": f"{older_than}s"} if older_than is not None else None
     answer = client.call(client.api.prune_builds, filters=filters)
     return list(answer.get("CachesDeleted") or []), int(answer.get("SpaceReclaimed") or 0)
+
+
+def plan_engine_prune(client: EngineClient, volumes: bool, networks: bool, build_cache: bool,
+                      older_than: int | None, exclude: t.Sequence[LabelSelector]) -> EnginePrunePlan:
+    return EnginePrunePlan(
+        volumes=plan_volumes(client, exclude) if volumes else [],
+        networks=plan_networks(client, exclude) if networks else [],
+        build_cache=plan_build_cache(client, older_than, now_utc()) if build_cache else [],
+    )
+
+
+def plan_result(plan: EnginePrunePlan) -> dict[str, t.Any]:
+    """The module's return for a plan not (yet) applied: check mode, or nothing to do."""
+    return {"changed": not plan.empty, "kept": [], "volumes_removed": plan.volumes,
+            "networks_removed": plan.networks, "build_cache_removed": [record["id"] for record in plan.build_cache]}
+
+
+def apply_engine_prune(client: EngineClient, plan: EnginePrunePlan, older_than: int | None) -> dict[str, t.Any]:
+    """Remove the planned volumes and networks one by one, then the build cache; races end up in ``kept``."""
+    volume_outcomes = concurrently(lambda name: remove_volume(client, name), plan.volumes)
+    network_outcomes = concurrently(lambda network: remove_network(client, network["id"]), plan.networks)
+    caches, reclaimed = prune_build_cache(client, older_than) if plan.build_cache else ([], 0)
+    volumes = [name for name, why in zip(plan.volumes, volume_outcomes) if why is None]
+    networks = [network for network, why in zip(plan.networks, network_outcomes) if why is None]
+    kept = ([{"kind": "volume", "name": name, "reason": why} for name, why in zip(plan.volumes, volume_outcomes) if why]
+            + [{"kind": "network", "name": network["name"], "reason": why}
+               for network, why in zip(plan.networks, network_outcomes) if why])
+    return {"changed": bool(volumes or networks or caches), "kept": kept, "volumes_removed": volumes,
+            "networks_removed": networks, "build_cache_removed": caches, "space_reclaimed": reclaimed}

@@ -99,17 +99,11 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils.engine_prune import (
-    EnginePrunePlan,
-    plan_build_cache,
-    plan_networks,
-    plan_volumes,
-    prune_build_cache,
-    remove_network,
-    remove_volume,
+    apply_engine_prune,
+    plan_engine_prune,
+    plan_result,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
 from ansible_collections.tidy.docker.plugins.module_utils.policy import LabelSelector
-from ansible_collections.tidy.docker.plugins.module_utils.prune import now_utc
 from ansible_collections.tidy.docker.plugins.module_utils.units import parse_duration
 
 
@@ -118,30 +112,11 @@ def prune_engine(module: TidyDockerModule) -> dict[str, t.Any]:
     older_than = parse_duration(params["build_cache_older_than"], "build_cache_older_than") \
         if params["build_cache_older_than"] is not None else None
     exclude = [LabelSelector.parse(text) for text in params["exclude_labels"]]
-    client = module.client
-    plan = EnginePrunePlan(
-        volumes=plan_volumes(client, exclude) if params["volumes"] else [],
-        networks=plan_networks(client, exclude) if params["networks"] else [],
-        build_cache=plan_build_cache(client, older_than, now_utc()) if params["build_cache"] else [],
-    )
-    result: dict[str, t.Any] = {"changed": not plan.empty, "kept": [],
-                                "volumes_removed": plan.volumes, "networks_removed": plan.networks,
-                                "build_cache_removed": [record["id"] for record in plan.build_cache]}
+    plan = plan_engine_prune(module.client, volumes=params["volumes"], networks=params["networks"],
+                             build_cache=params["build_cache"], older_than=older_than, exclude=exclude)
     if module.check_mode or plan.empty:
-        return result
-    volume_outcomes = concurrently(lambda name: remove_volume(client, name), plan.volumes)
-    network_outcomes = concurrently(lambda network: remove_network(client, network["id"]), plan.networks)
-    result["volumes_removed"] = [name for name, why in zip(plan.volumes, volume_outcomes) if why is None]
-    result["networks_removed"] = [n for n, why in zip(plan.networks, network_outcomes) if why is None]
-    result["kept"] = ([{"kind": "volume", "name": name, "reason": why}
-                       for name, why in zip(plan.volumes, volume_outcomes) if why]
-                      + [{"kind": "network", "name": n["name"], "reason": why}
-                         for n, why in zip(plan.networks, network_outcomes) if why])
-    result["space_reclaimed"] = 0
-    if plan.build_cache:
-        result["build_cache_removed"], result["space_reclaimed"] = prune_build_cache(client, older_than)
-    result["changed"] = bool(result["volumes_removed"] or result["networks_removed"] or result["build_cache_removed"])
-    return result
+        return plan_result(plan)
+    return apply_engine_prune(module.client, plan, older_than)
 
 
 def main() -> None:
