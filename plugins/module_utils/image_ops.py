@@ -12,6 +12,7 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils.errors import EngineError, InvalidInput, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import Record, container_name, repo_digests, repo_tags
+from ansible_collections.tidy.docker.plugins.module_utils.policy import repository_of
 from ansible_collections.tidy.docker.plugins.module_utils.units import format_time, parse_engine_time
 
 
@@ -20,10 +21,8 @@ def split_reference(reference: str) -> tuple[str, str]:
     if "@" in reference:
         repository, digest = reference.split("@", 1)
         return repository, digest
-    name, _, tail = reference.rpartition(":")
-    if name and "/" not in tail:
-        return name, tail
-    return reference, "latest"
+    repository = repository_of(reference)
+    return repository, reference[len(repository) + 1:] or "latest"
 
 
 def normalise_reference(reference: str) -> str:
@@ -82,8 +81,7 @@ def is_current(inspected: t.Mapping[str, t.Any], reference: str, digest: str | N
     """Whether the local image already is what the registry serves under ``reference``."""
     if digest is None:
         return False
-    repository, _ = split_reference(reference)
-    return f"{repository}@{digest}" in repo_digests(inspected)
+    return f"{split_reference(reference)[0]}@{digest}" in repo_digests(inspected)
 
 
 def pull_image(client: EngineClient, reference: str) -> dict[str, t.Any]:

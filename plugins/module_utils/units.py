@@ -133,7 +133,7 @@ def format_time(moment: _dt.datetime | None) -> str | None:
 def parse_point_in_time(value: t.Any, now: _dt.datetime, option: str = "time") -> _dt.datetime:
     """A moment given as a duration ago (``10m``), an ISO 8601 time or epoch seconds, like ``docker logs --since``."""
     text = str(value).strip()
-    if re.match(r"^\d+(?:\.\d+)?$", text) and len(text.split(".")[0]) >= 9:
+    if re.match(r"^\d+(?:\.\d+)?$", text) and len(text.split(".", maxsplit=1)[0]) >= 9:
         # Nine or more digits: an epoch timestamp, as docker logs reads it.
         return epoch_to_datetime(float(text))
     try:

@@ -63,7 +63,7 @@ seealso:
   - module: tidy.docker.image_info
   - module: tidy.docker.host_info
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""

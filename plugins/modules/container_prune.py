@@ -94,7 +94,7 @@ seealso:
   - module: tidy.docker.image_prune
   - module: tidy.docker.container_info
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""

@@ -45,7 +45,7 @@ seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""

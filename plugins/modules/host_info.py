@@ -28,7 +28,7 @@ seealso:
   - module: tidy.docker.image_info
   - module: tidy.docker.container_info
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""

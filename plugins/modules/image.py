@@ -65,7 +65,7 @@ seealso:
   - module: tidy.docker.image_info
   - module: tidy.docker.image_prune
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""
@@ -97,9 +97,12 @@ image:
       (empty when there was none).
   returned: success
   type: dict
-  sample: {id: "sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998",
-           repo_tags: ["127.0.0.1:5000/shop/web:4"], repo_digests: ["127.0.0.1:5000/shop/web@sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"],
-           created: "2026-11-27T22:03:20.033425Z", size: 1985475}
+  sample:
+    id: "sha256:74a9a3d1b451a7793ec290eddf44a7c8db97e45f24b7a6462f773c52c8d847ab"
+    repo_tags: ["127.0.0.1:5077/demo/bb:1"]
+    repo_digests: ["127.0.0.1:5077/demo/bb@sha256:64832c61aa5db325d5830efc3aa3b90585e5a98fbbe91c243187fe25830315d4"]
+    created: "2026-11-27T22:03:19.746819Z"
+    size: 1985472
   contains:
     id:
       description: Image id.
@@ -129,13 +132,13 @@ untagged:
   returned: success
   type: list
   elements: str
-  sample: ["127.0.0.1:5000/shop/web:4", "127.0.0.1:5000/shop/web@sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270"]
+  sample: ["127.0.0.1:5077/demo/bb:1", "127.0.0.1:5077/demo/bb@sha256:64832c61aa5db325d5830efc3aa3b90585e5a98fbbe91c243187fe25830315d4"]
 deleted:
   description: Image and layer ids the engine deleted, as it reports them.
   returned: success
   type: list
   elements: str
-  sample: ["sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998"]
+  sample: ["sha256:74a9a3d1b451a7793ec290eddf44a7c8db97e45f24b7a6462f773c52c8d847ab"]
 """
 
 import typing as t

@@ -46,7 +46,7 @@ seealso:
   - module: tidy.docker.host_info
   - module: tidy.docker.container_info
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""

@@ -115,7 +115,7 @@ seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_info
 author:
-  - tidy.docker maintainers
+  - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""

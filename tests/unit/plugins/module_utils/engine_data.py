@@ -167,4 +167,3 @@ def inspected_created() -> dict[str, t.Any]:
         "HostConfig": {"NetworkMode": "bridge", "RestartPolicy": {"Name": "", "MaximumRetryCount": 0}},
         "Config": {"Image": "tidy/app:2", "Cmd": None, "Entrypoint": None, "Labels": None},
     }
-

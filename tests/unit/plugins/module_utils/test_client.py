@@ -245,7 +245,7 @@ NO_DNS = ("HTTPConnectionPool(host='engine.invalid', port=2375): Max retries exc
 ], ids=["socket", "refused", "other", "sdk-socket", "sdk-refused", "oserror-socket", "oserror-refused"])
 def test_unreachable_engine(default_settings, exc, reason):
     error = translate_error(exc, default_settings)
-    assert type(error) is EngineUnreachable
+    assert error.__class__ is EngineUnreachable
     assert str(error) == f"Cannot reach the Docker engine at {SOCKET}: {reason}. {UNREACHABLE_FIX}"
     assert error.context == {"docker_host": SOCKET, "error": str(exc)}
 
@@ -262,7 +262,7 @@ def test_unreachable_for_a_reason_a_restart_does_not_fix(default_settings, exc, 
     """The engine may well be running: the message names the fix for this cause, and does not send the user
     off to start the engine."""
     error = translate_error(exc, default_settings)
-    assert type(error) is EngineUnreachable
+    assert error.__class__ is EngineUnreachable
     assert str(error).startswith(f"Cannot reach the Docker engine at {SOCKET}: {cause}")
     assert fix in str(error)
     assert "Start the engine" not in str(error)
@@ -277,7 +277,7 @@ def test_unreachable_for_a_reason_a_restart_does_not_fix(default_settings, exc, 
 ], ids=["read", "connect", "plain"])
 def test_timeout(default_settings, exc):
     error = translate_error(exc, default_settings)
-    assert type(error) is EngineTimeout
+    assert error.__class__ is EngineTimeout
     assert str(error) == (f"The Docker engine at {SOCKET} did not answer within 60 seconds; "
                           "raise timeout (or DOCKER_TIMEOUT), or check the engine's health.")
     assert error.context == {"docker_host": SOCKET}
@@ -293,7 +293,7 @@ def test_ssl_error(make_params):
     exc = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
                                        "self-signed certificate (_ssl.c:1006)")
     error = translate_error(exc, settings)
-    assert type(error) is TlsError
+    assert error.__class__ is TlsError
     assert str(error) == (f"TLS with the Docker engine at {TCP} failed ({exc}); check ca_path, client_cert, "
                           "client_key (or DOCKER_CERT_PATH), validate_certs and tls_hostname.")
     assert error.context == {"docker_host": TCP}
@@ -303,7 +303,7 @@ def test_tls_parameter_error(make_params):
     settings = settings_for(make_params, docker_host=TCP)
     exc = docker.errors.TLSParameterError("Invalid CA certificate provided for `ca_cert`.")
     error = translate_error(exc, settings)
-    assert type(error) is TlsError
+    assert error.__class__ is TlsError
     assert str(error) == f"Bad TLS settings for {TCP}: Invalid CA certificate provided for `ca_cert`."
     assert error.context == {"docker_host": TCP}
 
@@ -319,7 +319,7 @@ def test_tls_parameter_error(make_params):
 def test_missing_and_conflicting_objects_keep_the_engine_explanation(default_settings, status, explanation, kind):
     """Prune modules turn these into ``gone`` / ``conflict`` reasons; the engine's text says what happened."""
     error = translate_error(api_error(status, explanation), default_settings)
-    assert type(error) is kind
+    assert error.__class__ is kind
     assert str(error) == explanation
     assert error.context == {"docker_host": SOCKET, "status_code": status}
 
@@ -327,7 +327,7 @@ def test_missing_and_conflicting_objects_keep_the_engine_explanation(default_set
 def test_refused_api_version(default_settings):
     explanation = "client version 1.50 is too new. Maximum supported API version is 1.41"
     error = translate_error(api_error(400, explanation), default_settings)
-    assert type(error) is ApiVersionError
+    assert error.__class__ is ApiVersionError
     assert str(error) == (f"The Docker engine at {SOCKET} refused the API version: {explanation}; "
                           "set api_version to auto or to a version the engine supports.")
     assert error.context == {"docker_host": SOCKET, "status_code": 400}
@@ -339,14 +339,14 @@ def test_refused_api_version(default_settings):
 ])
 def test_other_engine_answers(default_settings, status, explanation):
     error = translate_error(api_error(status, explanation), default_settings)
-    assert type(error) is EngineError
+    assert error.__class__ is EngineError
     assert str(error) == f"The Docker engine at {SOCKET} answered {status}: {explanation}"
     assert error.context == {"docker_host": SOCKET, "status_code": status}
 
 
 def test_engine_answer_without_explanation_uses_the_sdk_text(default_settings):
     error = translate_error(api_error(500, None, url="http+docker://localhost/v1.41/system/df"), default_settings)
-    assert type(error) is EngineError
+    assert error.__class__ is EngineError
     assert str(error) == (f"The Docker engine at {SOCKET} answered 500: "
                           "500 Server Error for http+docker://localhost/v1.41/system/df: Internal Server Error")
 
@@ -354,13 +354,13 @@ def test_engine_answer_without_explanation_uses_the_sdk_text(default_settings):
 def test_other_sdk_error(default_settings):
     error = translate_error(docker.errors.DockerException("Credentials store error: StoreError('not found')"),
                             default_settings)
-    assert type(error) is EngineError
+    assert error.__class__ is EngineError
     assert str(error) == (f"Docker SDK error talking to {SOCKET}: Credentials store error: StoreError('not found')")
 
 
 def test_arbitrary_exception(default_settings):
     error = translate_error(ValueError("boom"), default_settings)
-    assert type(error) is EngineError
+    assert error.__class__ is EngineError
     assert str(error) == f"Unexpected error talking to the Docker engine at {SOCKET}: ValueError('boom')"
     assert error.context == {"docker_host": SOCKET}
 

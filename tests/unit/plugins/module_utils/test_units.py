@@ -88,7 +88,7 @@ def test_parse_duration_names_the_default_option():
         parse_duration("7x")
 
 
-DURATION_PARTS = st.tuples(*(st.one_of(st.none(), st.integers(0, 10**6)) for _ in "wdhms")).filter(
+DURATION_PARTS = st.tuples(*(st.one_of(st.none(), st.integers(0, 10**6)) for _unit in "wdhms")).filter(
     lambda parts: any(part is not None for part in parts))
 
 
