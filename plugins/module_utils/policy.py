@@ -107,8 +107,8 @@ class Image:
 
 def repository_of(tag: str) -> str:
     """``registry:5000/team/app:1.2`` -> ``registry:5000/team/app`` (the colon of a port is not a tag)."""
-    name, _, tail = tag.rpartition(":")
-    return name if name and "/" not in tail else tag
+    name, colon, tail = tag.rpartition(":")
+    return name if colon and name and "/" not in tail else tag
 
 
 # --------------------------------------------------------------------------- policies
@@ -255,7 +255,8 @@ def _container_not_selected(container: Container, policy: ContainerPolicy, now: 
 
 
 def _container_excluded_name(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
-    return EXCLUDED_NAME if _matches_glob(policy.exclude_names, [container.name, container.id]) else None
+    names = [container.name, container.id, container.id[:12]]
+    return EXCLUDED_NAME if _matches_glob(policy.exclude_names, names) else None
 
 
 def _container_excluded_label(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
@@ -406,10 +407,20 @@ def _apply_watermark(candidates: list[Image], watermark: Watermark,
 
 
 def _children_first(images: list[Image]) -> list[Image]:
-    """Removal order: an image before its parent, so the engine never refuses a parent with children."""
-    planned = {image.id for image in images}
-    parents = {image.parent_id for image in images if image.parent_id in planned}
-    return [i for i in images if i.id not in parents] + [i for i in images if i.id in parents]
+    """Removal order: an image before its parent, so the engine never refuses a parent with children.
+
+    Layer by layer: first the images no other planned image descends from, then
+    those whose planned children all came before, and so on (chains of any depth).
+    """
+    ordered: list[Image] = []
+    remaining = images
+    while remaining:
+        parents = {image.parent_id for image in remaining}
+        layer = [i for i in remaining if i.id not in parents] or remaining  # a cycle cannot happen; never loop
+        ordered.extend(layer)
+        removed_now = {i.id for i in layer}
+        remaining = [i for i in remaining if i.id not in removed_now]
+    return ordered
 
 
 def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Container], policy: ImagePolicy,

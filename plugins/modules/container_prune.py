@@ -40,7 +40,7 @@ options:
     default: []
   exclude_names:
     description:
-      - Glob patterns of container names (or ids) never to remove; reason V(excluded_name).
+      - Glob patterns of container names, or ids (full or 12-character), never to remove; reason V(excluded_name).
     type: list
     elements: str
     default: []
