@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# The whole test suite (`make test`): sanity, unit, integration and engine tests.
+#
+#   scripts/test.sh                              all stages (engine only if tests/engine exists)
+#   STAGES="units integration" scripts/test.sh   a subset (order is always sanity, units,
+#                                                integration, engine)
+#   STAGES=integration scripts/test.sh image_info
+#                                                extra arguments go to the one selected stage:
+#                                                ansible-test sanity / pytest tests/unit /
+#                                                ansible-test integration / pytest tests/engine
+#   SANITY_ARGS=... UNITS_ARGS=... INTEGRATION_ARGS=... ENGINE_ARGS=...
+#                                                extra arguments per stage, with any STAGES
+#
+# How: scripts/setup.sh; a temp dir WORK; the checkout's files (git ls-files, so no .venv
+# and nothing ignored) copied to WORK/ansible_collections/tidy/docker, where ansible-test
+# insists on running; for the integration and engine stages, a private Docker engine in
+# WORK/engine, seeded by scripts/seed.py --profile test, and a private registry on
+# 127.0.0.1 (a free port), their addresses written to the copy's
+# tests/integration/integration_config.yml (docker_host, registry); tests/engine gets the
+# engine as TIDY_TEST_DOCKER_HOST. Every stage runs even when an earlier one
+# failed. On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
+# Results (junit, logs) are copied to tests/output/ of the checkout.
+# The last line is `summary: N passed, M failed`; the exit code is non-zero on any failure.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${VENV:-$ROOT/.venv}
+PYVER=${TIDY_PYTHON_VERSION:-3.11}
+DEFAULT_STAGES="sanity units integration"
+[ -d "$ROOT/tests/engine" ] && DEFAULT_STAGES+=" engine"
+STAGES=${STAGES:-$DEFAULT_STAGES}
+read -r -a SANITY_EXTRA <<<"${SANITY_ARGS:-}"
+read -r -a UNITS_EXTRA <<<"${UNITS_ARGS:-}"
+read -r -a INTEGRATION_EXTRA <<<"${INTEGRATION_ARGS:-}"
+read -r -a ENGINE_EXTRA <<<"${ENGINE_ARGS:-}"
+unset DOCKER_HOST DOCKER_CONTEXT
+
+selected=()
+for stage in $STAGES; do
+    case $stage in
+        sanity|units|integration|engine) selected+=("$stage") ;;
+        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, units, integration, engine)" >&2; exit 2 ;;
+    esac
+done
+[ ${#selected[@]} -gt 0 ] || { echo "test.sh: STAGES is empty" >&2; exit 2; }
+wants() { [[ " ${selected[*]} " == *" $1 "* ]]; }
+if [ $# -gt 0 ]; then
+    [ ${#selected[@]} -eq 1 ] || { echo "test.sh: extra arguments ($*) need exactly one stage, e.g. STAGES=integration $0 $*" >&2; exit 2; }
+    case ${selected[0]} in
+        sanity) SANITY_EXTRA+=("$@") ;;
+        units) UNITS_EXTRA+=("$@") ;;
+        integration) INTEGRATION_EXTRA+=("$@") ;;
+        engine) ENGINE_EXTRA+=("$@") ;;
+    esac
+fi
+
+WORK=
+CHILD=
+ENGINE=
+REGISTRY_DIR=
+COLL=
+T_START=$SECONDS
+
+# ------------------------------------------------------------------ process handling
+# Each step runs in its own session/process group (setsid), so that cleanup can stop it
+# with everything it spawned, and so that `wait` (unlike a foreground command) lets the
+# INT/TERM traps run at once.
+kill_group() {
+    local pid=$1 i
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+}
+
+# run LOG CMD...: run CMD in WORK's collection copy; output to the console and LOG ("-": no log).
+run() {
+    local log=$1 rc; shift
+    if [ "$log" = - ]; then
+        setsid -w "$@" </dev/null &
+    else
+        # shellcheck disable=SC2016
+        setsid -w bash -c 'log=$1; shift; "$@" </dev/null 2>&1 | tee "$log"; exit "${PIPESTATUS[0]}"' run "$log" "$@" &
+    fi
+    CHILD=$!
+    wait "$CHILD"
+    rc=$?
+    CHILD=
+    return $rc
+}
+
+# Processes left behind that still use WORK (command line or working directory inside
+# it), except those whose command line contains $1 (if given). Ansible's workers call
+# setsid(), so they escape the process group of the stage and are found here.
+pids_in_work() {
+    local skip=${1:-} p cmdline cwd
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        [ "$p" = "$$" ] && continue
+        cmdline=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null) || continue
+        cwd=$(readlink "/proc/$p/cwd" 2>/dev/null || true)
+        [ -n "$skip" ] && [[ "$cmdline|$cwd" == *"$skip"* ]] && continue
+        case "$cmdline|$cwd" in
+            *"$WORK/"*|*"|$WORK") echo "$p" ;;
+        esac
+    done
+}
+
+kill_leftovers() {  # [SKIP]: TERM, then KILL after up to 3 s
+    local left i p alive
+    left=$(pids_in_work "${1:-}" | tr '\n' ' ')
+    [ -n "${left// /}" ] || return 0
+    echo "test.sh: stopping leftover processes: $left" >&2
+    # shellcheck disable=SC2086
+    kill -TERM $left 2>/dev/null
+    for ((i = 0; i < 30; i++)); do
+        alive=0
+        for p in $left; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ $alive -eq 0 ] && return 0
+        sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null
+    return 0
+}
+
+cleanup() {
+    local rc=$?
+    trap '' INT TERM HUP
+    cd "$ROOT" || cd /
+    [ -n "$CHILD" ] && kill_group "$CHILD"
+    if [ -n "$REGISTRY_DIR" ] && [ -e "$REGISTRY_DIR" ]; then
+        bash "$ROOT/scripts/registry.sh" stop "$REGISTRY_DIR" || echo "test.sh: WARNING: stopping the registry in $REGISTRY_DIR failed" >&2
+    fi
+    # Whatever still uses WORK but the engine (so nothing talks to the engine any more),
+    # then the engine, then anything at all left in WORK.
+    [ -n "$WORK" ] && [ -d "$WORK" ] && kill_leftovers "$WORK/engine/"
+    if [ -n "$ENGINE" ] && [ -e "$ENGINE" ]; then
+        bash "$ROOT/scripts/engine.sh" stop "$ENGINE" >/dev/null || echo "test.sh: WARNING: stopping the engine in $ENGINE failed" >&2
+    fi
+    if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+        kill_leftovers
+        if [ -d "$COLL/tests/output" ]; then
+            rm -rf "$ROOT/tests/output"
+            cp -a "$COLL/tests/output" "$ROOT/tests/output" 2>/dev/null || true
+        fi
+        rm -rf --one-file-system "$WORK" || echo "test.sh: WARNING: could not remove $WORK" >&2
+    fi
+    exit $rc
+}
+
+on_signal() {
+    trap '' INT TERM HUP
+    echo >&2
+    echo "test.sh: interrupted by SIG$1, cleaning up" >&2
+    exit "$2"
+}
+trap cleanup EXIT
+trap 'on_signal INT 130' INT
+trap 'on_signal TERM 143' TERM
+trap 'on_signal HUP 129' HUP
+
+fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# ------------------------------------------------------------------ setup
+run - bash "$ROOT/scripts/setup.sh" || {
+    echo "test.sh: scripts/setup.sh failed"
+    echo "summary: 0 passed, 1 failed"
+    exit 1
+}
+# shellcheck disable=SC1091
+. "$VENV/bin/activate"       # also puts the venv's python$PYVER first on PATH for ansible-test
+PY=$VENV/bin/python
+
+base=${TMPDIR:-/tmp}
+[ -d "$base" ] && [ ${#base} -le 40 ] || base=/tmp  # short: the engine's sockets live below
+WORK=$(mktemp -d "$base/tdt.XXXXXX") || { echo "test.sh: mktemp failed" >&2; exit 1; }
+COLL=$WORK/ansible_collections/tidy/docker
+LOGS=$COLL/tests/output/logs
+mkdir -p "$COLL" "$WORK/tmp"
+export TMPDIR=$WORK/tmp      # temp files of every stage end up in WORK and go with it
+export PYTHONDONTWRITEBYTECODE=1
+
+# Copy the checkout: tracked and untracked-but-not-ignored files that exist.
+copy_checkout() {
+    if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git -C "$ROOT" ls-files -co --exclude-standard -z \
+            | (cd "$ROOT" && while IFS= read -r -d '' f; do
+                   if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+               done) \
+            | tar -C "$ROOT" --null --no-recursion -T - -cf - \
+            | tar -C "$COLL" -xf -
+    else
+        tar -C "$ROOT" --exclude=./.git --exclude=./.venv --exclude=./.sandbox --exclude=./.tmp \
+            --exclude=./collections --exclude=./tests/output --exclude=./.ansible \
+            --exclude=./tests/integration/integration_config.yml --exclude=__pycache__ \
+            -cf - . | tar -C "$COLL" -xf -
+    fi
+}
+copy_checkout || { echo "test.sh: copying the checkout to $COLL failed" >&2; echo "summary: 0 passed, 1 failed"; exit 1; }
+mkdir -p "$LOGS"
+cd "$COLL" || exit 1
+echo "test.sh: testing a copy in $COLL"
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+RESULTS=()
+
+# record STAGE RC COUNTS_SOURCE SECONDS
+record() {
+    local stage=$1 rc=$2 src=$3 secs=$4 p f s note line
+    read -r p f s note < <("$PY" "$ROOT/scripts/stage_results.py" "$stage" "$rc" "$src" 2>/dev/null || echo "0 1 0 could not count results")
+    TOTAL_PASSED=$((TOTAL_PASSED + p))
+    TOTAL_FAILED=$((TOTAL_FAILED + f))
+    line="$stage: $p passed, $f failed"
+    [ "$s" != 0 ] && line+=", $s skipped"
+    line+=" ($(fmt_time "$secs"))"
+    [ -n "$note" ] && line+=" - $note"
+    RESULTS+=("$line")
+    echo "== $line"
+}
+
+record_failure() {  # STAGE SECONDS NOTE: the stage could not even run
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    RESULTS+=("$1: 0 passed, 1 failed ($(fmt_time "$2")) - $3")
+    echo "== $1: 0 passed, 1 failed - $3"
+}
+
+# ------------------------------------------------------------------ sanity
+if wants sanity; then
+    echo "== sanity: ansible-test sanity --venv --python $PYVER ${SANITY_EXTRA[*]}"
+    t0=$SECONDS
+    rm -rf tests/output/junit
+    run "$LOGS/sanity.log" ansible-test sanity --venv --python "$PYVER" --junit --color no \
+        "${SANITY_EXTRA[@]}"
+    rc=$?
+    mkdir -p tests/output/junit-sanity
+    cp tests/output/junit/*.xml tests/output/junit-sanity/ 2>/dev/null
+    record sanity "$rc" tests/output/junit-sanity $((SECONDS - t0))
+fi
+
+# ------------------------------------------------------------------ units
+# pytest_stage STAGE DIR EXTRA...: pytest on DIR of the copy, junit to tests/output/junit/STAGE.xml
+pytest_stage() {
+    local stage=$1 dir=$2 rc t0=$SECONDS
+    shift 2
+    echo "== $stage: pytest $dir $*"
+    mkdir -p tests/output/junit
+    run "$LOGS/$stage.log" env PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}" \
+        "$PY" -m pytest "$dir" --rootdir . -p no:cacheprovider -q \
+        --junitxml "tests/output/junit/$stage.xml" "$@"
+    rc=$?
+    record "$stage" "$rc" "tests/output/junit/$stage.xml" $((SECONDS - t0))
+}
+
+if wants units; then
+    if [ -d tests/unit ]; then
+        pytest_stage units tests/unit "${UNITS_EXTRA[@]}"
+    else
+        record_failure units 0 "no tests/unit directory"
+    fi
+fi
+
+# ------------------------------------------------------------------ private engine
+# One engine (and registry) for the integration and engine stages, started on first use.
+ENGINE_STATE=   # empty: not started; ok; or why it is unusable
+HOST=
+ensure_engine() {
+    if [ -z "$ENGINE_STATE" ]; then
+        ENGINE=$WORK/engine
+        REGISTRY_DIR=$WORK/registry
+        HOST=unix://$ENGINE/docker.sock
+        echo "== private engine, registry and fixtures"
+        if ! run - bash "$ROOT/scripts/engine.sh" start "$ENGINE"; then
+            ENGINE_STATE="the private Docker engine did not start"
+        elif ! run "$WORK/registry.address" bash "$ROOT/scripts/registry.sh" start "$REGISTRY_DIR"; then
+            ENGINE_STATE="the private registry did not start"
+        elif ! run - "$PY" "$ROOT/scripts/seed.py" --docker-host "$HOST" --profile test; then
+            ENGINE_STATE="seeding the engine failed"
+        else
+            ENGINE_STATE=ok
+        fi
+    fi
+    [ "$ENGINE_STATE" = ok ]
+}
+
+# ------------------------------------------------------------------ integration
+if wants integration; then
+    t0=$SECONDS
+    if ! ensure_engine; then
+        record_failure integration $((SECONDS - t0)) "$ENGINE_STATE"
+    else
+        mkdir -p tests/integration
+        cat >tests/integration/integration_config.yml <<EOF
+# written by scripts/test.sh: the private engine and registry of this run
+docker_host: $HOST
+registry: $(tail -n 1 "$WORK/registry.address")
+tidy_test_image: tidy-test/busybox:latest
+EOF
+        echo "== integration: ansible-test integration --python $PYVER --local ${INTEGRATION_EXTRA[*]}"
+        # --allow-destructive: the targets only touch the private engine of this run.
+        run "$LOGS/integration.log" ansible-test integration --python "$PYVER" --local \
+            --continue-on-error --allow-destructive --color no "${INTEGRATION_EXTRA[@]}"
+        rc=$?
+        record integration "$rc" "$LOGS/integration.log" $((SECONDS - t0))
+    fi
+fi
+
+# ------------------------------------------------------------------ engine
+# tests/engine: pytest against the same private engine, whose address it reads from
+# TIDY_TEST_DOCKER_HOST.
+if wants engine; then
+    t0=$SECONDS
+    if [ ! -d tests/engine ]; then
+        record_failure engine 0 "no tests/engine directory"
+    elif ! ensure_engine; then
+        record_failure engine $((SECONDS - t0)) "$ENGINE_STATE"
+    else
+        export TIDY_TEST_DOCKER_HOST=$HOST
+        pytest_stage engine tests/engine "${ENGINE_EXTRA[@]}"
+    fi
+fi
+
+echo
+echo "== results (total $(fmt_time $((SECONDS - T_START))), logs and junit in tests/output/)"
+for line in "${RESULTS[@]}"; do echo "   $line"; done
+echo "summary: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[ "$TOTAL_FAILED" -eq 0 ]
