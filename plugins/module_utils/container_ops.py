@@ -1,0 +1,387 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine side of ``tidy.docker.container``.
+
+Reads the existing container and the wanted image, asks ``container_spec`` for
+the plan, and (outside check mode) carries it out: pull, create, start, stop,
+kill, restart, remove, and for attached runs wait and collect the output.
+Every decision is made in ``container_spec``; this file only talks to the engine.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, translate_error
+from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
+    BUILTIN_NETWORK_MODES,
+    CREATED,
+    DEFAULT_STOP_TIMEOUT,
+    START_SLACK_NS,
+    KILLED,
+    PULLED,
+    RECREATED,
+    REMOVED,
+    RESTARTED,
+    STARTED,
+    STOPPED,
+    UNPAUSED,
+    ContainerSettings,
+    ImageFacts,
+    ObservedContainer,
+    Plan,
+    WantedContainer,
+    create_request,
+    engine_time_ns,
+    observe_container,
+    output_tail,
+    plan_container,
+    split_output,
+    split_reference,
+    state_view,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.errors import (
+    Conflict,
+    EngineError,
+    InvalidInput,
+    NotFound,
+    TidyDockerError,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.gather import inspect_container_or_none
+from ansible_collections.tidy.docker.plugins.module_utils.inventory import normalise_container
+
+_PORT_TAKEN_RE = re.compile(r"Bind for (\S+) failed: port is already allocated"
+                            r"|listen (?:tcp|udp)[46]? (\S+): bind: address already in use")
+_NETWORK_MISSING_RE = re.compile(r"network (\S+) not found")
+_EXEC_FAILED_RE = re.compile(r'exec: "([^"]*)": (.*?)(?:: unknown)?$')
+_ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
+
+
+class ContainerFailed(TidyDockerError):
+    """An attached run exited with a non-zero code."""
+
+
+class RunTimeout(TidyDockerError):
+    """An attached run did not finish within wait_timeout."""
+
+
+def inspect_image_or_none(client: EngineClient, reference: str) -> dict[str, t.Any] | None:
+    try:
+        return dict(client.call(client.api.inspect_image, reference))
+    except NotFound:
+        return None
+    except EngineError as exc:
+        if "invalid reference format" in exc.message:
+            raise InvalidInput(f"image: {reference!r} is not a valid image reference; use repository[:tag] or "
+                               "repository@sha256:digest, in lower case (for example busybox:1.36).",
+                               option="image", value=reference) from None
+        raise
+
+
+def explain_start_failure(name: str, error: TidyDockerError, settings: ContainerSettings) -> TidyDockerError:
+    """A failed start in the user's terms: a taken host port, a missing network, a program the image lacks."""
+    text = error.message
+    program = _EXEC_FAILED_RE.search(text)
+    if program:
+        option = "entrypoint" if settings.entrypoint else "command"
+        return InvalidInput(f"{option}: the image has no program {program.group(1)!r} ({program.group(2)}), so "
+                            f"container {name!r} was created but not started; use a program the image has (an "
+                            "absolute path, or one on its PATH), for example sh -c '...'.", option=option,
+                            value=program.group(1))
+    port = _PORT_TAKEN_RE.search(text)
+    if port:
+        address = port.group(1) or port.group(2)
+        return Conflict(f"published_ports: host address {address} is already taken by another container or process, "
+                        f"so container {name!r} was created but not started; publish a free host port, or stop "
+                        f"whatever holds {address}.", option="published_ports", value=address)
+    network = _NETWORK_MISSING_RE.search(text)
+    if network:
+        return InvalidInput(f"network_mode: network {network.group(1)!r} does not exist on the engine, so container "
+                            f"{name!r} was created but not started; create the network first (docker network create) "
+                            "or use default, host, none or container:NAME.", option="network_mode",
+                            value=settings.network_mode)
+    return type(error)(f"Container {name!r} could not start: {text}", **error.context)
+
+
+class ContainerRun:
+    """One task's work on one container, against one engine."""
+
+    def __init__(self, client: EngineClient, wanted: WantedContainer, check_mode: bool) -> None:
+        self.client = client
+        self.wanted = wanted
+        self.check_mode = check_mode
+        self.api = client.api
+
+    # ------------------------------------------------------------------ reading
+
+    def inspect(self) -> dict[str, t.Any] | None:
+        """The container by exact name (the engine would also resolve an id prefix)."""
+        inspected = inspect_container_or_none(self.client, self.wanted.name)
+        if inspected is None or str(inspected.get("Name", "")).lstrip("/") != self.wanted.name:
+            return None
+        return inspected
+
+    def observe(self, inspected: t.Mapping[str, t.Any] | None) -> ObservedContainer | None:
+        if inspected is None:
+            return None
+        image = inspect_image_or_none(self.client, str(inspected["Image"]))
+        return observe_container(inspected, image)
+
+    def check_network_mode(self) -> None:
+        """Catch an unknown network before anything changes: the engine would only refuse it at start."""
+        mode = self.wanted.settings.network_mode
+        if mode is None or mode in BUILTIN_NETWORK_MODES or self.wanted.state == "absent":
+            return
+        if mode.startswith("container:"):
+            other = mode.split(":", 1)[1]
+            if inspect_container_or_none(self.client, other) is None:
+                raise InvalidInput(f"network_mode: {mode!r} names container {other!r}, which does not exist; start "
+                                   "that container first or use another network_mode.", option="network_mode",
+                                   value=mode)
+            return
+        try:
+            self.client.call(self.api.inspect_network, mode)
+        except NotFound:
+            raise InvalidInput(f"network_mode: {mode!r} is not a network of the engine at "
+                               f"{self.client.settings.docker_host}; create it first (docker network create {mode}) "
+                               "or use default, host, none or container:NAME.", option="network_mode",
+                               value=mode) from None
+
+    # ------------------------------------------------------------------ the image
+
+    def resolve_image(self) -> ImageFacts | None:
+        """What ``image`` will resolve to; a real run pulls here, check mode asks the registry for the digest."""
+        reference = self.wanted.settings.image
+        if reference is None or self.wanted.state == "absent":
+            return None
+        local = inspect_image_or_none(self.client, reference)
+        pull = self.wanted.pull
+        if pull == "never" or (pull == "missing" and local is not None):
+            if local is None:
+                raise InvalidInput(f"image: {reference!r} is not on the engine at {self.client.settings.docker_host} "
+                                   f"and pull is never; pull it first (docker pull {reference}) or set pull: missing.",
+                                   option="image", value=reference)
+            return ImageFacts(reference, False, str(local["Id"]))
+        if self.check_mode:
+            digest = self.registry_digest(reference)
+            if local is not None and any(d.endswith(f"@{digest}") for d in local.get("RepoDigests") or ()):
+                return ImageFacts(reference, False, str(local["Id"]), digest)
+            return ImageFacts(reference, True, None, digest)
+        self.pull(reference)
+        pulled = inspect_image_or_none(self.client, reference)
+        if pulled is None:  # pragma: no cover - the engine just pulled it
+            raise EngineError(f"image: {reference!r} was pulled but the engine does not know it; pull it by hand "
+                              "to see what the registry serves.", option="image")
+        return ImageFacts(reference, local is None or local["Id"] != pulled["Id"], str(pulled["Id"]))
+
+    def _pull_failed(self, reference: str, detail: str) -> InvalidInput:
+        detail = _ENGINE_PREFIX_RE.sub("", detail.strip())
+        return InvalidInput(f"image: {reference!r} could not be pulled ({detail}); check the name and tag, "
+                            "that the engine can reach the registry, and docker login on the engine host for private "
+                            "images.", option="image", value=reference)
+
+    def registry_digest(self, reference: str) -> str:
+        try:
+            answer = self.client.call(self.api.inspect_distribution, reference)
+        except (NotFound, EngineError) as exc:
+            raise self._pull_failed(reference, exc.message) from None
+        return str(answer["Descriptor"]["digest"])
+
+    def pull(self, reference: str) -> None:
+        repository, tag = split_reference(reference)
+        try:
+            for chunk in self.client.call(self.api.pull, repository, tag=tag, stream=True, decode=True):
+                # A failure after the pull began arrives as a message in the progress stream.
+                if isinstance(chunk, dict) and ("error" in chunk or "errorDetail" in chunk):
+                    detail = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message", "")
+                    raise self._pull_failed(reference, str(detail))
+        except (NotFound, EngineError) as exc:
+            raise self._pull_failed(reference, exc.message) from None
+        except Exception as exc:  # noqa: BLE001 - reading the stream is outside client.call
+            raise translate_error(exc, self.client.settings) from exc
+
+    # ------------------------------------------------------------------ acting
+
+    def _stop_timeout(self, observed: ObservedContainer) -> int:
+        if self.wanted.stop_timeout is not None:
+            return self.wanted.stop_timeout
+        return observed.stop_timeout if observed.stop_timeout is not None else DEFAULT_STOP_TIMEOUT
+
+    def _kill(self, container_id: str) -> None:
+        self.client.call(self.api.kill, container_id)
+        # kill only sends the signal; removal and start need it gone.
+        self.client.call(self.api.wait, container_id, condition="not-running")
+
+    def _stop(self, observed: ObservedContainer) -> None:
+        if self.wanted.force_kill:
+            self._kill(observed.id)
+        else:
+            self.client.call(self.api.stop, observed.id, timeout=self._stop_timeout(observed))
+
+    def _remove(self, container_id: str) -> None:
+        self.client.call(self.api.remove_container, container_id, v=not self.wanted.keep_volumes)
+
+    def _create(self, image: str) -> str:
+        request = create_request(self.wanted.settings, self.wanted.name, image)
+        answer = self.client.call(self.api.create_container, use_config_proxy=False, **request)
+        return str(answer["Id"])
+
+    def _start(self, container_id: str) -> None:
+        try:
+            self.client.call(self.api.start, container_id)
+        except EngineError as exc:
+            raise explain_start_failure(self.wanted.name, exc, self.wanted.settings) from None
+
+    def _existing(self, observed: ObservedContainer | None) -> ObservedContainer:
+        """The container the plan acts on; plan_container only plans these actions for an existing one."""
+        if observed is None:
+            raise EngineError(f"Container {self.wanted.name!r} vanished while the task changed it; run the task "
+                              "again.")
+        return observed
+
+    def _image_for(self, observed: ObservedContainer | None) -> str:
+        """The wanted image, or (no image option) the one the container runs, by name if that still fits."""
+        if self.wanted.settings.image is not None:
+            return self.wanted.settings.image
+        observed = self._existing(observed)
+        local = inspect_image_or_none(self.client, observed.image_ref) if observed.image_ref else None
+        return observed.image_ref if local is not None and local["Id"] == observed.image_id else observed.image_id
+
+    def apply(self, plan: Plan, observed: ObservedContainer | None) -> str | None:
+        """Carry out the plan; returns the id of the container afterwards (None when removed)."""
+        container_id = observed.id if observed is not None else None
+        for action in plan.actions:
+            if action == PULLED:
+                continue  # done by resolve_image, before planning
+            if action == CREATED:
+                container_id = self._create(self._image_for(observed))
+            elif action == RECREATED:
+                observed = self._existing(observed)
+                image = self._image_for(observed)
+                if observed.up:
+                    self._stop(observed)
+                self._remove(observed.id)
+                container_id = self._create(image)
+            elif action == STARTED:
+                self._start(str(container_id))
+            elif action == UNPAUSED:
+                self.client.call(self.api.unpause, container_id)
+            elif action in (STOPPED, KILLED):
+                self._stop(self._existing(observed))
+            elif action == RESTARTED:
+                observed = self._existing(observed)
+                if self.wanted.force_kill:
+                    if observed.up:
+                        self._kill(observed.id)
+                    self._start(observed.id)
+                else:
+                    self.client.call(self.api.restart, observed.id, timeout=self._stop_timeout(observed))
+            elif action == REMOVED:
+                self._remove(str(container_id))
+                container_id = None
+        return container_id
+
+    # ------------------------------------------------------------------ attached runs
+
+    def read_output(self, inspected: t.Mapping[str, t.Any], after_ns: int | None) -> list[str]:
+        """Output of the last run only: the log lines stamped later than ``after_ns``."""
+        # Let the engine skip what is clearly older; the exact cut is made on the stamps.
+        since = max(after_ns // 1_000_000_000 - 1, 1) if after_ns is not None else None
+        try:
+            raw = self.client.call(self.api.logs, inspected["Id"], stdout=True, stderr=True, timestamps=True,
+                                   since=since)
+        except EngineError:
+            return []  # a logging driver that cannot be read back
+        return split_output(raw, bool((inspected.get("Config") or {}).get("Tty")), after_ns)
+
+    def last_log_time(self, container_id: str) -> int | None:
+        """Stamp of the newest log line: what a new run prints comes after it."""
+        try:
+            raw = self.client.call(self.api.logs, container_id, stdout=True, stderr=True, timestamps=True, tail=1)
+        except EngineError:
+            return None
+        lines = raw.decode("utf-8", errors="replace").splitlines() if isinstance(raw, bytes) else []
+        return engine_time_ns(lines[-1].partition(" ")[0]) if lines else None
+
+    def output_start(self, plan: Plan, observed: ObservedContainer | None) -> int | None:
+        """Where the output of an attached run begins: after the last line of earlier runs (None: all lines)."""
+        if not self.wanted.attached or observed is None or RECREATED in plan.actions:
+            return None
+        if not self.check_mode and (STARTED in plan.actions or RESTARTED in plan.actions):
+            return self.last_log_time(observed.id)
+        # The run reported (or waited for) is the one that started last.
+        started = engine_time_ns(observed.started_at)
+        return started - START_SLACK_NS if started is not None else None
+
+    def wait_for_exit(self, container_id: str) -> bool:
+        """True when the run ended by itself; False when wait_timeout passed first and it was killed."""
+        timeout = self.wanted.wait_timeout
+        try:
+            self.api.wait(container_id, timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 - a read timeout surfaces as a connection error
+            if timeout is None or "timed out" not in str(exc).lower():
+                raise translate_error(exc, self.client.settings) from exc
+            self._kill(container_id)
+            return False
+        return True
+
+    # ------------------------------------------------------------------ the whole task
+
+    def run(self, diff: bool = False) -> dict[str, t.Any]:
+        inspected = self.inspect()
+        observed = self.observe(inspected)
+        self.check_network_mode()
+        image = self.resolve_image()
+        plan = plan_container(self.wanted, observed, image)
+        result: dict[str, t.Any] = {
+            "changed": plan.changed,
+            "actions": list(plan.actions),
+            "drifted": [drift.setting for drift in plan.drifted],
+        }
+        output_after = self.output_start(plan, observed)
+        if not self.check_mode and plan.changed:
+            self.apply(plan, observed)
+            inspected = self.inspect()
+        failure = None
+        if self.wanted.attached and inspected is not None:
+            inspected, failure = self.attached_outcome(plan, inspected, result, output_after)
+        if diff:
+            after = dict(plan.after)
+            if not self.check_mode and plan.changed:
+                after = state_view(self.observe(inspected), self.wanted.settings, image is not None)
+            result["diff"] = {"before": dict(plan.before), "after": after}
+        result["container"] = normalise_container(inspected) if inspected is not None else None
+        if failure is not None:
+            # The failure carries what was done, like a success would.
+            raise type(failure)(failure.message, **failure.context, **result)
+        return result
+
+    def attached_outcome(self, plan: Plan, inspected: t.Mapping[str, t.Any], result: dict[str, t.Any],
+                         output_after: int | None) -> tuple[t.Mapping[str, t.Any], TidyDockerError | None]:
+        """Wait for the run and add its exit code and output to ``result``; the error to fail with, if any."""
+        running = bool((inspected.get("State") or {}).get("Running"))
+        if self.check_mode and (plan.changed or running):
+            return inspected, None  # the run has not happened: nothing to report yet
+        finished = True
+        if running:
+            finished = self.wait_for_exit(str(inspected["Id"]))
+            inspected = self.inspect() or inspected
+        exit_code = int((inspected.get("State") or {}).get("ExitCode") or 0)
+        result["exit_code"] = exit_code
+        lines = self.read_output(inspected, output_after) if self.wanted.output_logs else []
+        if self.wanted.output_logs:
+            result["output"] = "\n".join(lines)
+            result["output_lines"] = lines
+        tail = f" Last output: {output_tail(lines)}" if self.wanted.output_logs else ""
+        if not finished:
+            timeout = self.wanted.wait_timeout
+            return inspected, RunTimeout(
+                f"wait_timeout: container {self.wanted.name!r} was still running after {timeout} seconds, so it was "
+                f"killed; raise wait_timeout, or run it detached (detach: true).{tail}",
+                option="wait_timeout", value=timeout)
+        if exit_code == 0 or not self.wanted.fail_on_error:
+            return inspected, None
+        return inspected, ContainerFailed(
+            f"Container {self.wanted.name!r} exited with code {exit_code}; fix its command or image, or set "
+            f"fail_on_error: false to accept a non-zero exit.{tail}")

@@ -1,0 +1,498 @@
+#!/usr/bin/python
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: container
+short_description: Lifecycle of one container (docker run, start, stop, restart, rm)
+version_added: 0.1.0
+description:
+  - Creates, starts, stops, restarts and removes one container, like C(docker run), C(docker start),
+    C(docker stop), C(docker restart) and C(docker rm) do, as one idempotent task.
+  - An existing container whose settings differ from the task's is removed and created again (recreated);
+    the result says which settings drifted in RV(drifted), and diff mode shows them before and after.
+    Only settings the task sets are compared, and values the image supplies itself (its environment,
+    labels and volumes) do not count as drift.
+  - With O(detach=false) the container runs to completion, like C(docker run IMAGE cal), and the task returns
+    its RV(exit_code) and RV(output).
+  - RV(actions) lists what was done (or, in check mode, would be done), in order.
+options:
+  name:
+    description:
+      - Name of the container.
+    type: str
+    required: true
+  state:
+    description:
+      - V(started) creates the container if it is missing (like C(docker run -d)) and starts it if it is
+        not running.
+      - V(present) creates it if missing, without starting it. A recreated container that was running is
+        started again.
+      - V(stopped) stops it if it runs (C(docker stop), or C(docker kill) with O(force_kill=true)). A missing
+        container is created (not started) when O(image) is set; without O(image) there is nothing to do.
+      - V(restarted) always restarts it (C(docker restart)) and always reports a change, like a handler;
+        a missing container is created and started.
+      - V(absent) stops it if it runs, then removes it (C(docker rm)); see O(keep_volumes).
+    type: str
+    choices: [present, started, stopped, restarted, absent]
+    default: started
+  image:
+    description:
+      - The image to run, as C(repository[:tag]) or C(repository@sha256:digest).
+      - Needed to create a container. When it is not set, an existing container keeps its image and is not
+        compared on it; a recreation reuses its image.
+      - The container is recreated when the reference now resolves to a different image id than the one it
+        runs (for example after a new pull, or a tag moved to another image).
+    type: str
+  pull:
+    description:
+      - V(missing) pulls O(image) only when the engine does not have it.
+      - V(always) asks the registry on every run; a new image there is pulled and the container recreated.
+        Nothing is reported when the registry serves the image the engine already has.
+      - V(never) uses the engine's image only and fails when it is missing.
+    type: str
+    choices: [missing, always, never]
+    default: missing
+  command:
+    description:
+      - The command to run, replacing the image's C(CMD), as a string or a list.
+      - A string is split into arguments like a POSIX shell does (so V(sh -c "echo hi; sleep 1") becomes
+        three arguments); give a list to pass arguments exactly.
+      - Not compared when not set.
+    type: raw
+  entrypoint:
+    description:
+      - Replaces the image's C(ENTRYPOINT), as a string (split like O(command)) or a list.
+        An empty string or list clears the image's entrypoint.
+      - Not compared when not set.
+    type: raw
+  env:
+    description:
+      - Environment variables, like C(docker run -e KEY=VALUE).
+      - Values must be strings; quote values YAML would read as booleans or nulls (V("true"), V("")).
+      - Variables set by the image are not drift unless the task sets them to another value. The order of
+        keys never matters. Not compared when not set; V({}) means "no variables besides the image's".
+    type: dict
+  labels:
+    description:
+      - Container labels, like C(docker run -l key=value). Compared like O(env) is; the image's own labels do not
+        count, the order of keys does not matter, and they are not compared when not set.
+    type: dict
+  published_ports:
+    description:
+      - Ports to publish, like C(docker run -p). Forms V(8080:80), V(127.0.0.1:8080:80/udp), V(127.0.0.1::80)
+        (random host port on that address), V(80) (random host port), V([::1]:8080:80) and ranges such as
+        V(8000-8001:80-81). The protocol is V(tcp) unless V(/udp) or V(/sctp) follows.
+      - Compared in normalised form, so V(8080:80) and V(8080:80/tcp) are the same. Not compared when not set;
+        V([]) means "publish nothing".
+      - Publishing needs a network that supports it; with O(network_mode=host) or V(none) the engine ignores it.
+    type: list
+    elements: str
+    aliases: [ports]
+  volumes:
+    description:
+      - Volumes to mount, like C(docker run -v). V(/host/path:/container/path[:ro]) is a bind mount,
+        V(name:/container/path[:options]) a named volume (created if missing) and V(/container/path) an
+        anonymous volume.
+      - Mount options are C(ro), C(rw) (the default), C(z), C(Z), C(nocopy) and propagation modes such as C(rshared).
+      - Compared as a set in normalised form; anonymous volumes the image declares do not count.
+        Not compared when not set.
+    type: list
+    elements: str
+  restart_policy:
+    description:
+      - What the engine does when the container exits, like C(docker run --restart).
+        Quote V("no") or it is read as a boolean (which is accepted too).
+      - Not compared when not set (new containers get the engine's default, V(no)).
+    type: str
+    choices: ["no", always, on-failure, unless-stopped]
+  restart_retries:
+    description:
+      - With O(restart_policy=on-failure), the most restarts to try (V(0) means no limit), like C(--restart on-failure:N).
+    type: int
+  network_mode:
+    description:
+      - Network of the container, like C(docker run --network). V(default) (the engine's bridge; V(bridge) is the
+        same), V(host), V(none), V(container:NAME) or the name of a network from C(docker network ls).
+      - A network that does not exist fails the task before anything changes, in check mode too.
+      - Not compared when not set.
+    type: str
+  interactive:
+    description:
+      - Keep standard input open, like C(docker run -i). With O(tty=true), a shell started detached keeps
+        running, like C(docker run -dit IMAGE sh).
+      - Not compared when not set; new containers default to V(false).
+    type: bool
+  tty:
+    description:
+      - Allocate a pseudo terminal, like C(docker run -t). Not compared when not set; new containers default to V(false).
+    type: bool
+  init:
+    description:
+      - Run an init process as PID 1 that forwards signals and reaps zombies, like C(docker run --init), so that
+        shell commands stop at once instead of after O(stop_timeout).
+      - Not compared when not set; new containers default to V(false).
+    type: bool
+  detach:
+    description:
+      - V(true) (default) leaves the container running in the background, like C(docker run -d).
+      - V(false) runs it to completion, like C(docker run IMAGE cal), and returns RV(exit_code) and RV(output);
+        a non-zero exit fails the task unless O(fail_on_error=false). Only with O(state=started) or
+        O(state=restarted).
+      - With V(false), a container that already ran to completion with the same settings is not run again;
+        the task reports its last exit code and output and no change. Use O(state=restarted) or O(recreate=true)
+        to run it again.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - With O(detach=false), the longest the run may take, in seconds or as a duration such as V(5m).
+        A run still going then is killed and the task fails.
+      - Not set means wait as long as it takes.
+    type: raw
+  output_logs:
+    description:
+      - With O(detach=false), return the run's output (stdout and stderr, as C(docker logs) shows them) in
+        RV(output) and RV(output_lines), and quote its last lines in the failure message of a non-zero exit.
+      - Set to V(false) for output that is large or secret.
+    type: bool
+    default: true
+  fail_on_error:
+    description:
+      - With O(detach=false), fail the task when the container exits with a non-zero code. The failure message
+        gives the code and the last lines of output.
+      - V(false) accepts any exit code and returns it in RV(exit_code). Errors of the engine or of options fail regardless.
+    type: bool
+    default: true
+  recreate:
+    description:
+      - Remove and create the container again even when no setting drifted. Reports a change every time.
+    type: bool
+    default: false
+  stop_timeout:
+    description:
+      - Seconds (or a duration such as V(1m)) to wait after the stop signal before the engine kills the
+        container, when stopping, restarting, recreating or removing it.
+      - Not set means the container's own stop timeout, else the engine's 10 seconds.
+    type: raw
+  force_kill:
+    description:
+      - Kill the container (C(docker kill)) instead of stopping it gracefully, wherever it has to stop.
+    type: bool
+    default: false
+  keep_volumes:
+    description:
+      - Keep the container's anonymous volumes when it is removed or recreated. V(false) removes them too, like
+        C(docker rm -v). Named volumes and bind mounts are never removed.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - tidy.docker.docker
+  - tidy.docker.docker.actiongroup_docker
+  - tidy.docker.docker.actions
+attributes:
+  check_mode:
+    details:
+      - Check mode predicts the actions of a real run exactly, including a pull of a missing image (the
+        registry is asked for the image's digest, nothing is pulled).
+      - An attached run (O(detach=false)) that would run reports no RV(exit_code) or RV(output) in check mode.
+  diff_mode:
+    details:
+      - The diff shows the state and every compared setting the task sets, before and after. In check mode, the
+        C(image_id) in RV(diff.after) of an image not pulled yet is V(null).
+  idempotent:
+    details:
+      - O(state=restarted) and O(recreate=true) report a change on every run, by design.
+    support: partial
+seealso:
+  - module: tidy.docker.container_info
+    description: Read the container's logs and the C(docker ps -a) view.
+author:
+  - Tidy Docker maintainers (@tidy-docker)
+"""
+
+EXAMPLES = r"""
+- name: Run a command to completion and print its output, like docker run busybox cal
+  tidy.docker.container:
+    name: calendar
+    image: busybox:1.36
+    command: cal
+    detach: false
+  register: calendar
+
+- name: Show the calendar
+  ansible.builtin.debug:
+    var: calendar.output_lines
+
+- name: Run a loop in the background, like docker run -d IMAGE sh -c "while true; ..."
+  tidy.docker.container:
+    name: hello
+    image: busybox:1.36
+    command: sh -c "while true; do echo hello; sleep 1; done"
+    init: true
+
+- name: Read its last log lines, like docker logs --tail 5
+  tidy.docker.container_info:
+    name: hello
+    logs_tail: 5
+  register: hello_logs
+
+- name: Stop it within two seconds, like docker stop -t 2
+  tidy.docker.container:
+    name: hello
+    state: stopped
+    stop_timeout: 2
+
+- name: Start it again, like docker start
+  tidy.docker.container:
+    name: hello
+    state: started
+
+- name: Restart it, like docker restart (always reports a change)
+  tidy.docker.container:
+    name: hello
+    state: restarted
+
+- name: Keep a shell up in the background, like docker run -dit busybox sh
+  tidy.docker.container:
+    name: shell
+    image: busybox:1.36
+    command: sh
+    interactive: true
+    tty: true
+
+- name: A service with ports, volumes, environment and a restart policy
+  tidy.docker.container:
+    name: web
+    image: registry.example.com/shop/web:4
+    env:
+      LOG_LEVEL: info
+      WORKERS: "4"
+    labels:
+      team: shop
+    published_ports:
+      - 8080:80
+      - 127.0.0.1:9090:9090/udp
+    volumes:
+      - /srv/web/config:/etc/web:ro
+      - web-data:/var/lib/web
+    restart_policy: unless-stopped
+  register: web
+
+- name: Say which settings made it recreate
+  ansible.builtin.debug:
+    msg: "recreated because of {{ web.drifted | join(', ') }}"
+  when: "'recreated' in web.actions"
+
+- name: Always run the newest image of a tag, pulling it first
+  tidy.docker.container:
+    name: web
+    image: registry.example.com/shop/web:stable
+    pull: always
+
+- name: A one-off job whose exit code is handled by the play
+  tidy.docker.container:
+    name: migrate
+    image: registry.example.com/shop/web:4
+    command: [/app/migrate, --check]
+    detach: false
+    wait_timeout: 10m
+    fail_on_error: false
+    recreate: true
+  register: migrate
+
+- name: Stop and remove it, anonymous volumes too, like docker rm -f -v
+  tidy.docker.container:
+    name: hello
+    state: absent
+    force_kill: true
+    keep_volumes: false
+"""
+
+RETURN = r"""
+actions:
+  description:
+    - What was done (in check mode, what would be done), in order. Empty when nothing had to change.
+    - C(pulled), C(created), C(recreated) (stopped if running, removed, created again), C(started), C(unpaused),
+      C(stopped), C(killed), C(restarted), C(removed).
+  returned: always
+  type: list
+  elements: str
+  sample: [recreated, started]
+drifted:
+  description: The compared settings in which the existing container differed from the task, which made it recreate.
+  returned: always
+  type: list
+  elements: str
+  sample: [env]
+container:
+  description:
+    - The container after the task, as M(tidy.docker.container_info) reports it; V(null) when it does not exist.
+    - In check mode, the container as it is now.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Full container id.
+      type: str
+      sample: 5d59ff802fdcdd1e6e950df709a29aa55224dff2b0533905b4fd94f8a1351096
+    name:
+      description: Name, without the leading slash.
+      type: str
+      sample: hello
+    image:
+      description: The image reference the container was created with.
+      type: str
+      sample: busybox:1.36
+    image_id:
+      description: Id of that image.
+      type: str
+      sample: sha256:0f756168597616c98efff132d93128f5d55c688162ec53d99c759c1394039a9f
+    command:
+      description: The command it runs (entrypoint and arguments).
+      type: list
+      elements: str
+      sample: [sh, -c, "while true; do echo hello; sleep 1; done"]
+    created:
+      description: Creation time, ISO 8601 UTC.
+      type: str
+      sample: "2026-11-27T23:02:52.083640Z"
+    state:
+      description: One of V(created), V(running), V(paused), V(restarting), V(removing), V(exited), V(dead).
+      type: str
+      sample: running
+    status:
+      description: The engine's status word (the C(docker ps) text is only in M(tidy.docker.container_info)).
+      type: str
+      sample: running
+    running:
+      description: Whether it is running (and not paused).
+      type: bool
+      sample: true
+    paused:
+      description: Whether it is paused.
+      type: bool
+      sample: false
+    restarting:
+      description: Whether the engine is restarting it.
+      type: bool
+      sample: false
+    exit_code:
+      description: Exit code of the last run; V(0) also for a container never started.
+      type: int
+      sample: 0
+    started_at:
+      description: Last start time, ISO 8601 UTC; V(null) if never started.
+      type: str
+      sample: "2026-11-27T23:03:02.462793Z"
+    finished_at:
+      description: Finish time of the last run, ISO 8601 UTC (a running container keeps that of its previous run);
+        V(null) if it never finished.
+      type: str
+      sample: "2026-11-27T23:03:02.231360Z"
+    labels:
+      description: Container labels, the image's included.
+      type: dict
+      sample: {}
+    restart_count:
+      description: How often the engine restarted it under its restart policy (not counting C(docker restart)).
+      type: int
+      sample: 0
+    restart_policy:
+      description: Restart policy, V(no) when none.
+      type: str
+      sample: "no"
+    network_mode:
+      description: Network mode.
+      type: str
+      sample: default
+exit_code:
+  description: Exit code of the attached run.
+  returned: with O(detach=false), when the run happened (not in check mode) or had already happened
+  type: int
+  sample: 0
+output:
+  description: What the attached run printed (stdout and stderr), as one string.
+  returned: with O(detach=false) and O(output_logs=true), when RV(exit_code) is returned
+  type: str
+  sample: "   November 2026\nSu Mo Tu We Th Fr Sa\n 1  2  3  4  5  6  7\n 8  9 10 11 12 13 14\n15 16 17 18 19 20 21\n\
+    22 23 24 25 26 27 28\n29 30\n                     "
+output_lines:
+  description: RV(output) split into lines.
+  returned: with O(detach=false) and O(output_logs=true), when RV(exit_code) is returned
+  type: list
+  elements: str
+  sample: ["   November 2026", "Su Mo Tu We Th Fr Sa", " 1  2  3  4  5  6  7", " 8  9 10 11 12 13 14",
+           "15 16 17 18 19 20 21", "22 23 24 25 26 27 28", "29 30", "                     "]
+diff:
+  description: Before and after of the state and of every compared setting the task sets.
+  returned: in diff mode
+  type: dict
+  contains:
+    before:
+      description: The container before the task; only C(state=absent) when it did not exist.
+      type: dict
+      sample: {state: running, image: "busybox:1.36",
+               image_id: "sha256:0f756168597616c98efff132d93128f5d55c688162ec53d99c759c1394039a9f",
+               command: [sleep, "300"], env: {GREETING: hello}, init: true}
+    after:
+      description: The container after the task (in check mode, as predicted).
+      type: dict
+      sample: {state: running, image: "busybox:1.36",
+               image_id: "sha256:0f756168597616c98efff132d93128f5d55c688162ec53d99c759c1394039a9f",
+               command: [sleep, "300"], env: {GREETING: bonjour}, init: true}
+"""
+
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils.container_ops import ContainerRun
+from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
+    PULL_POLICIES,
+    RESTART_POLICIES,
+    STATES,
+    wanted_from_params,
+)
+
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "choices": list(STATES), "default": "started"},
+    "image": {"type": "str"},
+    "pull": {"type": "str", "choices": list(PULL_POLICIES), "default": "missing"},
+    "command": {"type": "raw"},
+    "entrypoint": {"type": "raw"},
+    "env": {"type": "dict"},
+    "labels": {"type": "dict"},
+    "published_ports": {"type": "list", "elements": "str", "aliases": ["ports"]},
+    "volumes": {"type": "list", "elements": "str"},
+    "restart_policy": {"type": "str", "choices": list(RESTART_POLICIES)},
+    "restart_retries": {"type": "int"},
+    "network_mode": {"type": "str"},
+    "interactive": {"type": "bool"},
+    "tty": {"type": "bool"},
+    "init": {"type": "bool"},
+    "detach": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "raw"},
+    "output_logs": {"type": "bool", "default": True},
+    "fail_on_error": {"type": "bool", "default": True},
+    "recreate": {"type": "bool", "default": False},
+    "stop_timeout": {"type": "raw"},
+    "force_kill": {"type": "bool", "default": False},
+    "keep_volumes": {"type": "bool", "default": True},
+}
+
+
+def manage(module: TidyDockerModule) -> dict[str, t.Any]:
+    wanted = wanted_from_params(module.params)  # bad options fail before the engine is contacted
+    return ContainerRun(module.client, wanted, module.check_mode).run(diff=module._diff)
+
+
+def main() -> None:
+    module = TidyDockerModule(argument_spec=ARGUMENT_SPEC)
+    module.run(manage)
+
+
+if __name__ == "__main__":
+    main()
