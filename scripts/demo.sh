@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway demo: a private engine seeded with clutter (scripts/seed.py --profile clutter),
-# then the collection's info modules against it. The engine is always stopped and its
+# shown by the info modules, then the clean_host playbook: its --check plan, the real run,
+# and a second run that changes nothing. The engine is always stopped and its
 # directory removed, also on failure or Ctrl-C.
 set -euo pipefail
 
@@ -28,11 +29,29 @@ mkdir -p "$DEMO/collections/ansible_collections/tidy"
 ln -s "$ROOT" "$DEMO/collections/ansible_collections/tidy/docker"
 export ANSIBLE_COLLECTIONS_PATH=$DEMO/collections ANSIBLE_LOCALHOST_WARNING=false \
     ANSIBLE_INVENTORY_UNPARSED_WARNING=false ANSIBLE_PYTHON_INTERPRETER=$VENV/bin/python
-if [ -f "$ROOT/scripts/demo.yml" ]; then
-    "$VENV/bin/ansible-playbook" "$ROOT/scripts/demo.yml" -e "docker_host=$HOST"
-else
-    for module in host_info image_info; do
-        echo "== tidy.docker.$module"
-        "$VENV/bin/ansible" localhost -m "tidy.docker.$module" -a "docker_host=$HOST"
-    done
-fi
+cat >"$DEMO/inventory.yml" <<EOF
+all:
+  hosts:
+    sandbox:
+      ansible_connection: local
+      clean_host_docker_host: $HOST
+      clean_host_usage_state_path: $DEMO/image-usage.json
+EOF
+sleep 2  # the clutter's containers must be older than the demo policy's 2s
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+clean_host() {
+    "$VENV/bin/ansible-playbook" tidy.docker.clean_host -i "$DEMO/inventory.yml" -e "@$ROOT/scripts/demo-vars.yml" "$@"
+}
+
+step "1/4 The sandbox host as tidy.docker sees it"
+"$VENV/bin/ansible-playbook" "$ROOT/scripts/demo.yml" -e "docker_host=$HOST"
+
+step "2/4 The plan: ansible-playbook tidy.docker.clean_host --check (nothing is touched)"
+clean_host --check
+
+step "3/4 Apply it: ansible-playbook tidy.docker.clean_host"
+clean_host
+
+step "4/4 Again: nothing left to do (changed=0); the host afterwards"
+clean_host
+"$VENV/bin/ansible-playbook" "$ROOT/scripts/demo.yml" -e "docker_host=$HOST"
