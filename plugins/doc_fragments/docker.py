@@ -128,3 +128,24 @@ attributes:
     description: A second run with the same options reports no change.
     support: full
 """
+
+    # Options every prune module shares (plugins/module_utils/prune_options.py COMMON_PRUNE_SPEC).
+    PRUNE = r"""
+options:
+  max_removals:
+    description:
+      - Safety cap on how many objects one run removes. The first ones in removal order go (oldest first, or least
+        recently used first in watermark mode); the rest are kept with reason V(max_removals). V(0) means no cap.
+    type: int
+    default: 0
+  parallel:
+    description:
+      - How many removals run concurrently against the engine (1 to 64).
+    type: int
+    default: 8
+  report_kept:
+    description:
+      - Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
+    type: bool
+    default: true
+"""

@@ -70,26 +70,11 @@ options:
       - Keep the anonymous volumes of removed containers. V(false) removes them with the container, like C(docker rm -v).
     type: bool
     default: true
-  max_removals:
-    description:
-      - Safety cap on how many containers one run removes; the oldest go first and the rest are kept with reason
-        V(max_removals). V(0) means no cap.
-    type: int
-    default: 0
-  parallel:
-    description:
-      - How many removals run concurrently against the engine (1 to 64).
-    type: int
-    default: 8
-  report_kept:
-    description:
-      - Return the full RV(kept) list. On hosts with thousands of containers set V(false) and read RV(kept_counts).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - tidy.docker.docker
   - tidy.docker.docker.actiongroup_docker
   - tidy.docker.docker.actions
+  - tidy.docker.docker.prune
 seealso:
   - module: tidy.docker.image_prune
   - module: tidy.docker.container_info

@@ -91,26 +91,11 @@ options:
         Fewer engine calls for multi-tagged images. Images in use are never planned, forced or not.
     type: bool
     default: false
-  max_removals:
-    description:
-      - Safety cap on how many images one run removes; the oldest (or least recently used) go first and the rest
-        are kept with reason V(max_removals). V(0) means no cap.
-    type: int
-    default: 0
-  parallel:
-    description:
-      - How many removals run concurrently against the engine (1 to 64).
-    type: int
-    default: 8
-  report_kept:
-    description:
-      - Return the full RV(kept) list. On hosts with thousands of images set V(false) and read RV(kept_counts).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - tidy.docker.docker
   - tidy.docker.docker.actiongroup_docker
   - tidy.docker.docker.actions
+  - tidy.docker.docker.prune
 seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_info
