@@ -14,8 +14,9 @@ import typing as t
 from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
-from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, EngineError, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils.image_ops import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils.policy import (
     CONFLICT,
@@ -197,15 +198,48 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
             # Re-tagged meanwhile: a dangling image that got a tag is no longer dangling.
             return NOT_DANGLING if not decision.names else CONFLICT
         references = [decision.id] if force or len(decision.names) <= 1 else list(decision.names)
+        untagged: list[str] = []
         try:
             for reference in references:
                 client.call(client.api.remove_image, reference, force=force, noprune=False)
+                untagged.append(reference)
         except NotFound:
             return GONE
-        except Conflict as exc:
-            return IN_USE if "being used by" in exc.message else CONFLICT
+        except (Conflict, EngineError) as exc:
+            if not _exists(client, decision.id):
+                # Removed; what failed was pruning its untagged parents, which the concurrent removal
+                # of a sibling sharing them pruned too (the engine answers 409 "image has dependent
+                # child images" or 500 "unrecognized image ID <parent>" for its own race).
+                return None
+            if not isinstance(exc, Conflict):
+                raise
+            # Refused (removing tag by tag: at the last one): put back the tags already removed.
+            _retag(client, decision.id, [r for r in untagged if r != decision.id])
+            return IN_USE if any(text in exc.message for text in _IN_USE_REFUSALS) else CONFLICT
         return None
     return remove
+
+
+# How the engine words a 409 for an image a container uses: by id, and by its last tag.
+_IN_USE_REFUSALS = ("being used by", "is using its referenced image")
+
+
+def _exists(client: EngineClient, image_id: str) -> bool:
+    try:
+        client.call(client.api.inspect_image, image_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _retag(client: EngineClient, image_id: str, references: t.Iterable[str]) -> None:
+    """Best effort: give a spared image back the tags removed before the engine refused."""
+    for reference in references:
+        repository, tag = split_reference(reference)
+        try:
+            client.call(client.api.tag, image_id, repository, tag)
+        except (NotFound, Conflict, EngineError):
+            pass
 
 
 def children_first_waves(plan: Plan, images: t.Mapping[str, Image]) -> list[set[str]]:

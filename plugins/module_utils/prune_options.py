@@ -90,8 +90,11 @@ def watermark_from_params(params: t.Mapping[str, t.Any], layers_size: int,
             raise InvalidInput(f"max_image_usage {high_text!r} is a share of the engine's filesystem, which is only "
                                "known when the module runs on the engine's host; give a size such as 20GB instead.",
                                option="max_image_usage", value=high_text)
-        size, used = int(filesystem["size"]), int(filesystem["used"])
-        watermark = Watermark(usage=used, high=int(size * high / 100), low=int(size * low / 100))
+        # Like df's Use%: a share of what is usable (used + available to non-root), so that
+        # 85% here is 85% in df and in host_info's used_percent.
+        used = int(filesystem["used"])
+        usable = used + int(filesystem["free"])
+        watermark = Watermark(usage=used, high=int(usable * high / 100), low=int(usable * low / 100))
     else:
         watermark = Watermark(usage=layers_size, high=int(high), low=int(low))
     if watermark.low > watermark.high:
