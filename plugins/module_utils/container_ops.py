@@ -38,7 +38,6 @@ from ansible_collections.tidy.docker.plugins.module_utils.container_spec import 
     output_tail,
     plan_container,
     split_output,
-    split_reference,
     state_view,
 )
 from ansible_collections.tidy.docker.plugins.module_utils.errors import (
@@ -49,13 +48,13 @@ from ansible_collections.tidy.docker.plugins.module_utils.errors import (
     TidyDockerError,
 )
 from ansible_collections.tidy.docker.plugins.module_utils.gather import inspect_container_or_none
+from ansible_collections.tidy.docker.plugins.module_utils.image_ops import find_image, is_current, pull_image, registry_digest
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import normalise_container
 
 _PORT_TAKEN_RE = re.compile(r"Bind for (\S+) failed: port is already allocated"
                             r"|listen (?:tcp|udp)[46]? (\S+): bind: address already in use")
 _NETWORK_MISSING_RE = re.compile(r"network (\S+) not found")
 _EXEC_FAILED_RE = re.compile(r'exec: "([^"]*)": (.*?)(?:: unknown)?$')
-_ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
 
 
 class ContainerFailed(TidyDockerError):
@@ -64,19 +63,6 @@ class ContainerFailed(TidyDockerError):
 
 class RunTimeout(TidyDockerError):
     """An attached run did not finish within wait_timeout."""
-
-
-def inspect_image_or_none(client: EngineClient, reference: str) -> dict[str, t.Any] | None:
-    try:
-        return dict(client.call(client.api.inspect_image, reference))
-    except NotFound:
-        return None
-    except EngineError as exc:
-        if "invalid reference format" in exc.message:
-            raise InvalidInput(f"image: {reference!r} is not a valid image reference; use repository[:tag] or "
-                               "repository@sha256:digest, in lower case (for example busybox:1.36).",
-                               option="image", value=reference) from None
-        raise
 
 
 def explain_start_failure(name: str, error: TidyDockerError, settings: ContainerSettings) -> TidyDockerError:
@@ -125,7 +111,7 @@ class ContainerRun:
     def observe(self, inspected: t.Mapping[str, t.Any] | None) -> ObservedContainer | None:
         if inspected is None:
             return None
-        image = inspect_image_or_none(self.client, str(inspected["Image"]))
+        image = find_image(self.client, str(inspected["Image"]), "image")
         return observe_container(inspected, image)
 
     def check_network_mode(self) -> None:
@@ -155,7 +141,7 @@ class ContainerRun:
         reference = self.wanted.settings.image
         if reference is None or self.wanted.state == "absent":
             return None
-        local = inspect_image_or_none(self.client, reference)
+        local = find_image(self.client, reference, "image")
         pull = self.wanted.pull
         if pull == "never" or (pull == "missing" and local is not None):
             if local is None:
@@ -164,42 +150,12 @@ class ContainerRun:
                                    option="image", value=reference)
             return ImageFacts(reference, False, str(local["Id"]))
         if self.check_mode:
-            digest = self.registry_digest(reference)
-            if local is not None and any(d.endswith(f"@{digest}") for d in local.get("RepoDigests") or ()):
+            digest = registry_digest(self.client, reference, "image")
+            if is_current(local, digest):
                 return ImageFacts(reference, False, str(local["Id"]), digest)
             return ImageFacts(reference, True, None, digest)
-        self.pull(reference)
-        pulled = inspect_image_or_none(self.client, reference)
-        if pulled is None:  # pragma: no cover - the engine just pulled it
-            raise EngineError(f"image: {reference!r} was pulled but the engine does not know it; pull it by hand "
-                              "to see what the registry serves.", option="image")
+        pulled = pull_image(self.client, reference, "image")
         return ImageFacts(reference, local is None or local["Id"] != pulled["Id"], str(pulled["Id"]))
-
-    def _pull_failed(self, reference: str, detail: str) -> InvalidInput:
-        detail = _ENGINE_PREFIX_RE.sub("", detail.strip())
-        return InvalidInput(f"image: {reference!r} could not be pulled ({detail}); check the name and tag, "
-                            "that the engine can reach the registry, and docker login on the engine host for private "
-                            "images.", option="image", value=reference)
-
-    def registry_digest(self, reference: str) -> str:
-        try:
-            answer = self.client.call(self.api.inspect_distribution, reference)
-        except (NotFound, EngineError) as exc:
-            raise self._pull_failed(reference, exc.message) from None
-        return str(answer["Descriptor"]["digest"])
-
-    def pull(self, reference: str) -> None:
-        repository, tag = split_reference(reference)
-        try:
-            for chunk in self.client.call(self.api.pull, repository, tag=tag, stream=True, decode=True):
-                # A failure after the pull began arrives as a message in the progress stream.
-                if isinstance(chunk, dict) and ("error" in chunk or "errorDetail" in chunk):
-                    detail = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message", "")
-                    raise self._pull_failed(reference, str(detail))
-        except (NotFound, EngineError) as exc:
-            raise self._pull_failed(reference, exc.message) from None
-        except Exception as exc:  # noqa: BLE001 - reading the stream is outside client.call
-            raise translate_error(exc, self.client.settings) from exc
 
     # ------------------------------------------------------------------ acting
 
@@ -245,7 +201,7 @@ class ContainerRun:
         if self.wanted.settings.image is not None:
             return self.wanted.settings.image
         observed = self._existing(observed)
-        local = inspect_image_or_none(self.client, observed.image_ref) if observed.image_ref else None
+        local = find_image(self.client, observed.image_ref, "image") if observed.image_ref else None
         return observed.image_ref if local is not None and local["Id"] == observed.image_id else observed.image_id
 
     def apply(self, plan: Plan, observed: ObservedContainer | None) -> str | None:

@@ -801,18 +801,3 @@ def split_output(raw: bytes | str, tty: bool, after_ns: int | None = None) -> li
         elif after_ns is None or moment > after_ns:
             lines.append(content)
     return lines
-
-
-def split_reference(reference: str) -> tuple[str, str]:
-    """``repo[:tag]`` or ``repo@digest`` to (repository, tag or digest); the tag defaults to ``latest``.
-
-    A colon in the registry part (``127.0.0.1:5000/app``) is a port, not a tag.
-    """
-    if "@" in reference:
-        repository, _at, digest = reference.partition("@")
-        return repository, digest
-    last = reference.rsplit("/", 1)[-1]
-    if ":" in last:
-        repository, _colon, tag = reference.rpartition(":")
-        return repository, tag
-    return reference, "latest"

@@ -1,47 +1,38 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Engine operations on one image: find, pull, ask the registry, remove.
+"""Engine operations on one image: find, ask the registry, pull, see who uses it.
 
 Shared by every module that needs an image present (image, container) or gone.
+``option`` names the module option the reference came from, so that each
+failure sentence points at what the user wrote.
 """
 
 from __future__ import annotations
 
+import re
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, translate_error
 from ansible_collections.tidy.docker.plugins.module_utils.errors import EngineError, InvalidInput, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import Record, container_name, repo_digests, repo_tags
-from ansible_collections.tidy.docker.plugins.module_utils.policy import repository_of
+from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.units import format_time, parse_engine_time
 
-
-def split_reference(reference: str) -> tuple[str, str]:
-    """``repo[:tag|@digest]`` -> (repository, tag or digest); the tag defaults to ``latest``."""
-    if "@" in reference:
-        repository, digest = reference.split("@", 1)
-        return repository, digest
-    repository = repository_of(reference)
-    return repository, reference[len(repository) + 1:] or "latest"
+_ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
 
 
-def normalise_reference(reference: str) -> str:
-    """Add ``:latest`` where no tag or digest is given, as the engine does."""
-    repository, tag = split_reference(reference)
-    return f"{repository}@{tag}" if tag.startswith("sha256:") else f"{repository}:{tag}"
-
-
-def looks_like_id(reference: str) -> bool:
-    text = reference.split(":", 1)[1] if reference.startswith("sha256:") else reference
-    return 12 <= len(text) <= 64 and all(c in "0123456789abcdef" for c in text)
-
-
-def find_image(client: EngineClient, reference: str) -> dict[str, t.Any] | None:
+def find_image(client: EngineClient, reference: str, option: str = "name") -> dict[str, t.Any] | None:
     """Inspect data of the image, or None when the engine has none by that reference."""
     try:
         return dict(client.call(client.api.inspect_image, reference))
     except NotFound:
         return None
+    except EngineError as exc:
+        if "invalid reference format" in exc.message:
+            raise InvalidInput(f"{option}: {reference!r} is not a valid image reference; use repository[:tag] or "
+                               "repository@sha256:digest, in lower case (for example busybox:1.36).",
+                               option=option, value=reference) from None
+        raise
 
 
 def image_record(inspected: t.Mapping[str, t.Any] | None) -> Record:
@@ -57,46 +48,49 @@ def image_record(inspected: t.Mapping[str, t.Any] | None) -> Record:
     }
 
 
-def _not_in_registry(reference: str, exc: NotFound) -> NotFound:
-    return NotFound(f"Image {reference} was not found in its registry ({exc.message}); check the name and tag, "
-                    "or build or load it on the host.", reference=reference)
+def pull_failed(reference: str, detail: str, option: str) -> InvalidInput:
+    detail = _ENGINE_PREFIX_RE.sub("", detail.strip())
+    return InvalidInput(f"{option}: {reference!r} could not be pulled ({detail}); check the name and tag, "
+                        "that the engine can reach the registry, and docker login on the engine host for private "
+                        "images.", option=option, value=reference)
 
 
-def registry_digest(client: EngineClient, reference: str) -> str | None:
-    """The digest the registry serves for ``reference`` now, without pulling.
+def registry_digest(client: EngineClient, reference: str, option: str = "name") -> str:
+    """The digest the registry serves for ``reference`` now, without pulling (what check mode compares).
 
-    Raises NotFound when the registry does not know the reference; None when
-    the registry cannot be asked (no distribution endpoint, auth needed).
+    A registry that does not know the reference, or cannot be asked, fails as a pull would.
     """
     try:
-        answer = client.call(client.api.inspect_distribution, normalise_reference(reference))
-    except NotFound as exc:
-        raise _not_in_registry(reference, exc) from None
-    except EngineError:
-        return None
-    return str((answer.get("Descriptor") or {}).get("digest") or "") or None
+        answer = client.call(client.api.inspect_distribution, reference)
+    except (NotFound, EngineError) as exc:
+        raise pull_failed(reference, exc.message, option) from None
+    return str(answer["Descriptor"]["digest"])
 
 
-def is_current(inspected: t.Mapping[str, t.Any], reference: str, digest: str | None) -> bool:
-    """Whether the local image already is what the registry serves under ``reference``."""
-    if digest is None:
-        return False
-    return f"{split_reference(reference)[0]}@{digest}" in repo_digests(inspected)
+def is_current(inspected: t.Mapping[str, t.Any] | None, digest: str) -> bool:
+    """Whether the local image already is what the registry serves (one of its digests is ``digest``)."""
+    return inspected is not None and any(d.endswith(f"@{digest}") for d in repo_digests(inspected))
 
 
-def pull_image(client: EngineClient, reference: str) -> dict[str, t.Any]:
-    """Pull and return the image's inspect data; an error in the progress stream becomes one sentence."""
+def pull_image(client: EngineClient, reference: str, option: str = "name") -> dict[str, t.Any]:
+    """Pull and return the image's inspect data; a failure, also one in the progress stream, is one sentence."""
     repository, tag = split_reference(reference)
     try:
-        events = client.call(client.api.pull, repository, tag=tag, stream=True, decode=True)
-        for event in events:
-            if isinstance(event, dict) and event.get("error"):
-                raise EngineError(f"Pulling {reference} failed: {event['error']}", reference=reference)
-    except NotFound as exc:
-        raise _not_in_registry(reference, exc) from None
-    pulled = find_image(client, normalise_reference(reference))
-    if pulled is None:  # pragma: no cover - the engine reported success
-        raise EngineError(f"Pulling {reference} reported success but the image is not there.", reference=reference)
+        for chunk in client.call(client.api.pull, repository, tag=tag, stream=True, decode=True):
+            # A failure after the pull began arrives as a message in the progress stream.
+            if isinstance(chunk, dict) and ("error" in chunk or "errorDetail" in chunk):
+                detail = chunk.get("error") or (chunk.get("errorDetail") or {}).get("message", "")
+                raise pull_failed(reference, str(detail), option)
+    except (NotFound, EngineError) as exc:
+        raise pull_failed(reference, exc.message, option) from None
+    except InvalidInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reading the stream is outside client.call
+        raise translate_error(exc, client.settings) from exc
+    pulled = find_image(client, reference, option)
+    if pulled is None:  # pragma: no cover - the engine just pulled it
+        raise EngineError(f"{option}: {reference!r} was pulled but the engine does not know it; pull it by hand "
+                          "to see what the registry serves.", option=option)
     return pulled
 
 

@@ -15,11 +15,10 @@ from ansible_collections.tidy.docker.plugins.module_utils.image_ops import (
     find_image,
     image_record,
     is_current,
-    looks_like_id,
-    normalise_reference,
     pull_image,
     registry_digest,
 )
+from ansible_collections.tidy.docker.plugins.module_utils.references import looks_like_id, normalise_reference
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import repo_tags
 
 
@@ -44,12 +43,11 @@ def ensure_present(client: EngineClient, reference: str, pull: str, check_mode: 
     if existing is None and looks_like_id(reference):
         raise InvalidInput(f"name: no image has id {reference!r}, and an id cannot be pulled; use a repo:tag reference.",
                            option="name", value=reference)
-    # Ask the registry first: it tells check mode whether a pull would change anything, or fail.
-    digest = registry_digest(client, reference)
-    if existing is not None and is_current(existing, reference, digest):
-        return ImageChange(before, before)
     if check_mode:
-        return ImageChange(before, {"id": None, "repo_tags": [normalise_reference(reference)]} if not before else before,
+        # The registry's digest tells, without pulling, whether a pull would change anything (or fail).
+        if is_current(existing, registry_digest(client, reference)):
+            return ImageChange(before, before)
+        return ImageChange(before, before or {"id": None, "repo_tags": [normalise_reference(reference)]},
                            actions=["pulled"])
     after = image_record(pull_image(client, reference))
     changed = not before or after["id"] != before["id"]

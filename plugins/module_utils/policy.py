@@ -21,6 +21,8 @@ import fnmatch
 import typing as t
 from dataclasses import dataclass, field
 
+from ansible_collections.tidy.docker.plugins.module_utils.references import repository_of
+
 REMOVE = "remove"
 KEEP = "keep"
 
@@ -103,12 +105,6 @@ class Image:
     @property
     def repositories(self) -> frozenset[str]:
         return frozenset(repository_of(tag) for tag in self.tags)
-
-
-def repository_of(tag: str) -> str:
-    """``registry:5000/team/app:1.2`` -> ``registry:5000/team/app`` (the colon of a port is not a tag)."""
-    name, colon, tail = tag.rpartition(":")
-    return name if colon and name and "/" not in tail else tag
 
 
 # --------------------------------------------------------------------------- policies

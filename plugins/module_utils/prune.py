@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, EngineError, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
-from ansible_collections.tidy.docker.plugins.module_utils.image_ops import split_reference
+from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils.policy import (
     CONFLICT,

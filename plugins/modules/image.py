@@ -52,8 +52,8 @@ attributes:
     description: Can run in check mode and return what a real run would change, without changing anything.
     support: full
     details:
-      - To predict a pull, check mode asks the registry for the current digest (without pulling). When the registry
-        cannot be asked, check mode predicts V(pulled) for O(pull=always).
+      - To predict a pull, check mode asks the registry for the current digest (without pulling); a registry that does
+        not know the reference, or cannot be reached, fails the task as the real pull would.
       - In check mode RV(deleted) lists the image itself, not the untagged parent layers the engine deletes with it.
   diff_mode:
     description: Returns the image before and after (id and tags).

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.tidy.docker.plugins.module_utils.container_ops import explain_start_failure
+from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
     DEFAULT_PATH,
     ContainerSettings,
@@ -36,7 +37,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.container_spec import 
     predicted_state,
     split_command,
     split_output,
-    split_reference,
+
     string_map,
     wanted_from_params,
 )
