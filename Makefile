@@ -1,5 +1,5 @@
 # tidy.docker developer entry points; CI runs `make test` (.ci/run).
-#   make test                      sanity + unit + integration tests (scripts/test.sh)
+#   make test                      sanity, lint, unit, integration, engine and Molecule tests (scripts/test.sh)
 #   make integration ARGS=image_info   one stage, extra arguments passed to it
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -8,12 +8,14 @@ VENV    ?= $(CURDIR)/.venv
 SANDBOX := $(CURDIR)/.sandbox
 ARGS    ?=
 
-.PHONY: help setup test sanity units integration engine sandbox sandbox-stop demo build clean
+.PHONY: help setup test sanity lint units integration engine molecule sandbox sandbox-stop demo build clean
 
 help:
 	@echo "make setup         install docker.io/busybox-static/docker-registry (apt), .venv, ansible-test stand-in"
-	@echo "make test          the whole suite: sanity, units, integration, engine (scripts/test.sh)"
-	@echo "make sanity|units|integration|engine [ARGS=...]   one stage"
+	@echo "make test          the whole suite: sanity, lint, units, integration, engine, molecule (scripts/test.sh)"
+	@echo "make sanity|lint|units|integration|engine|molecule [ARGS=...]   one stage"
+	@echo "                   (lint: ansible-lint production profile, antsibull-docs, antsibull-changelog;"
+	@echo "                    molecule: the scenarios of extensions/molecule/, ARGS=fleet for one)"
 	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter"
 	@echo "make sandbox-stop  stop it and remove .sandbox/"
 	@echo "make demo          throwaway engine + clutter + the info modules (scripts/demo.sh)"
@@ -26,7 +28,7 @@ setup:
 test:
 	@bash scripts/test.sh $(ARGS)
 
-sanity units integration engine:
+sanity lint units integration engine molecule:
 	@STAGES=$@ bash scripts/test.sh $(ARGS)
 
 sandbox: setup

@@ -3,6 +3,8 @@
     python scripts/stage_results.py sanity RC JUNIT_DIR      # ansible-test sanity --junit
     python scripts/stage_results.py units RC JUNIT_XML       # pytest --junitxml (also: engine)
     python scripts/stage_results.py integration RC LOG       # ansible-test integration output
+    python scripts/stage_results.py lint RC RESULTS          # lines "NAME RC", one per check
+    python scripts/stage_results.py molecule RC RESULTS      # lines "NAME RC", one per scenario
 
 RC is the stage command's exit code. Prints one line: ``PASSED FAILED SKIPPED NOTE``.
 A command that failed without any failing test being found (a crash, a usage error, a
@@ -85,8 +87,30 @@ def integration(rc, log):
     return passed, failed, 0, note
 
 
+def checks(rc, results):
+    """One line ``NAME RC`` per check (lint tools, Molecule scenarios): RC 0 passed, else failed."""
+    passed, failed = 0, []
+    try:
+        with open(results, encoding="utf-8") as handle:
+            lines = [line.split() for line in handle if line.strip()]
+    except OSError:
+        lines = []
+    for fields in lines:
+        if len(fields) == 2 and fields[1] == "0":
+            passed += 1
+        else:
+            failed.append(fields[0])
+    note = f"failed: {', '.join(failed)}" if failed else ""
+    if not lines:
+        failed, note = ["?"], "no check ran"
+    elif rc != 0 and not failed:
+        failed, note = ["?"], f"exited {rc} although every check passed"
+    return passed, len(failed), 0, note
+
+
 def main(argv):
-    counters = {"sanity": sanity, "units": units, "engine": units, "integration": integration}
+    counters = {"sanity": sanity, "units": units, "engine": units, "integration": integration,
+                "lint": checks, "molecule": checks}
     if len(argv) != 4 or argv[1] not in counters:
         sys.exit(__doc__)
     stage, rc, path = argv[1], int(argv[2]), argv[3]

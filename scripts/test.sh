@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite (`make test`): sanity, unit, integration and engine tests.
+# The whole test suite (`make test`): sanity, lint, unit, integration, engine and Molecule tests.
 #
-#   scripts/test.sh                              all stages (engine only if tests/engine exists)
-#   STAGES="units integration" scripts/test.sh   a subset (order is always sanity, units,
-#                                                integration, engine)
+#   scripts/test.sh                              all stages (engine only if tests/engine exists,
+#                                                molecule only if extensions/molecule exists)
+#   STAGES="units integration" scripts/test.sh   a subset (order is always sanity, lint, units,
+#                                                integration, engine, molecule)
 #   STAGES=integration scripts/test.sh image_info
 #                                                extra arguments go to the one selected stage:
 #                                                ansible-test sanity / pytest tests/unit /
-#                                                ansible-test integration / pytest tests/engine
-#   SANITY_ARGS=... UNITS_ARGS=... INTEGRATION_ARGS=... ENGINE_ARGS=...
+#                                                ansible-test integration / pytest tests/engine /
+#                                                molecule scenario names (default: all)
+#   SANITY_ARGS=... UNITS_ARGS=... INTEGRATION_ARGS=... ENGINE_ARGS=... MOLECULE_ARGS=...
 #                                                extra arguments per stage, with any STAGES
 #
 # How: scripts/setup.sh; a temp dir WORK; the checkout's files (git ls-files, so no .venv
@@ -17,8 +19,12 @@
 # WORK/engine, seeded by scripts/seed.py --profile test, and a private registry on
 # 127.0.0.1 (a free port), their addresses written to the copy's
 # tests/integration/integration_config.yml (docker_host, registry); tests/engine gets the
-# engine as TIDY_TEST_DOCKER_HOST. Every stage runs even when an earlier one
-# failed. On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
+# engine as TIDY_TEST_DOCKER_HOST. The lint stage runs ansible-lint (production profile,
+# offline), antsibull-docs lint-collection-docs --plugin-docs and antsibull-changelog lint on
+# the copy. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
+# (ANSIBLE_COLLECTIONS_PATH=WORK); the scenarios start and stop private engines of their own
+# under TMPDIR (WORK/tmp), and whatever a failed scenario leaves is stopped after it. Every
+# stage runs even when an earlier one failed. On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
 # Results (junit, logs) are copied to tests/output/ of the checkout.
 # The last line is `summary: N passed, M failed`; the exit code is non-zero on any failure.
 set -uo pipefail
@@ -26,20 +32,22 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 PYVER=${TIDY_PYTHON_VERSION:-3.11}
-DEFAULT_STAGES="sanity units integration"
+DEFAULT_STAGES="sanity lint units integration"
 [ -d "$ROOT/tests/engine" ] && DEFAULT_STAGES+=" engine"
+[ -d "$ROOT/extensions/molecule" ] && DEFAULT_STAGES+=" molecule"
 STAGES=${STAGES:-$DEFAULT_STAGES}
 read -r -a SANITY_EXTRA <<<"${SANITY_ARGS:-}"
 read -r -a UNITS_EXTRA <<<"${UNITS_ARGS:-}"
 read -r -a INTEGRATION_EXTRA <<<"${INTEGRATION_ARGS:-}"
 read -r -a ENGINE_EXTRA <<<"${ENGINE_ARGS:-}"
+read -r -a MOLECULE_EXTRA <<<"${MOLECULE_ARGS:-}"
 unset DOCKER_HOST DOCKER_CONTEXT
 
 selected=()
 for stage in $STAGES; do
     case $stage in
-        sanity|units|integration|engine) selected+=("$stage") ;;
-        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, units, integration, engine)" >&2; exit 2 ;;
+        sanity|lint|units|integration|engine|molecule) selected+=("$stage") ;;
+        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, engine, molecule)" >&2; exit 2 ;;
     esac
 done
 [ ${#selected[@]} -gt 0 ] || { echo "test.sh: STAGES is empty" >&2; exit 2; }
@@ -51,6 +59,8 @@ if [ $# -gt 0 ]; then
         units) UNITS_EXTRA+=("$@") ;;
         integration) INTEGRATION_EXTRA+=("$@") ;;
         engine) ENGINE_EXTRA+=("$@") ;;
+        molecule) MOLECULE_EXTRA+=("$@") ;;
+        lint) echo "test.sh: the lint stage takes no arguments" >&2; exit 2 ;;
     esac
 fi
 
@@ -131,6 +141,7 @@ cleanup() {
     trap '' INT TERM HUP
     cd "$ROOT" || cd /
     [ -n "$CHILD" ] && kill_group "$CHILD"
+    [ -n "$WORK" ] && [ -d "$WORK" ] && stop_scenario_engines
     if [ -n "$REGISTRY_DIR" ] && [ -e "$REGISTRY_DIR" ]; then
         bash "$ROOT/scripts/registry.sh" stop "$REGISTRY_DIR" || echo "test.sh: WARNING: stopping the registry in $REGISTRY_DIR failed" >&2
     fi
@@ -149,6 +160,25 @@ cleanup() {
         rm -rf --one-file-system "$WORK" || echo "test.sh: WARNING: could not remove $WORK" >&2
     fi
     exit $rc
+}
+
+# Engines and registries the Molecule scenarios started under WORK/tmp/tidy-molecule (each
+# directory carries the marker engine.sh or registry.sh writes): normally their destroy step
+# stopped them; this catches a scenario that failed or was interrupted before it.
+stop_scenario_engines() {
+    local marker dir
+    [ -d "$WORK/tmp/tidy-molecule" ] || return 0
+    while IFS= read -r marker; do
+        dir=${marker%/*}
+        case $marker in
+            */.tidy-engine)
+                echo "test.sh: stopping the engine a scenario left in $dir" >&2
+                bash "$ROOT/scripts/engine.sh" stop "$dir" >/dev/null || echo "test.sh: WARNING: stopping the engine in $dir failed" >&2 ;;
+            */.tidy-registry)
+                bash "$ROOT/scripts/registry.sh" stop "$dir" || echo "test.sh: WARNING: stopping the registry in $dir failed" >&2 ;;
+        esac
+    done < <(find "$WORK/tmp/tidy-molecule" -maxdepth 3 \( -name .tidy-engine -o -name .tidy-registry \) 2>/dev/null)
+    return 0
 }
 
 on_signal() {
@@ -241,6 +271,24 @@ if wants sanity; then
     record sanity "$rc" tests/output/junit-sanity $((SECONDS - t0))
 fi
 
+# ------------------------------------------------------------------ lint
+# Each check is one result line "NAME RC" in LOGS/lint.results; record counts them.
+if wants lint; then
+    echo "== lint: ansible-lint --profile production --offline; antsibull-docs lint-collection-docs --plugin-docs; antsibull-changelog lint"
+    t0=$SECONDS
+    : >"$LOGS/lint.results"
+    # ansible-lint resolves the collection's own modules through the copy's tree.
+    run "$LOGS/lint-ansible-lint.log" env ANSIBLE_COLLECTIONS_PATH="$WORK" NO_COLOR=1 \
+        ansible-lint --profile production --offline --nocolor roles playbooks extensions galaxy.yml meta
+    echo "ansible-lint $?" >>"$LOGS/lint.results"
+    run "$LOGS/lint-antsibull-docs.log" env ANSIBLE_COLLECTIONS_PATH="$WORK" \
+        antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --check-extra-docs-refs .
+    echo "antsibull-docs $?" >>"$LOGS/lint.results"
+    run "$LOGS/lint-antsibull-changelog.log" antsibull-changelog lint
+    echo "antsibull-changelog $?" >>"$LOGS/lint.results"
+    record lint 0 "$LOGS/lint.results" $((SECONDS - t0))
+fi
+
 # ------------------------------------------------------------------ units
 # pytest_stage STAGE DIR EXTRA...: pytest on DIR of the copy, junit to tests/output/junit/STAGE.xml
 pytest_stage() {
@@ -320,6 +368,33 @@ if wants engine; then
     else
         export TIDY_TEST_DOCKER_HOST=$HOST
         pytest_stage engine tests/engine "${ENGINE_EXTRA[@]}"
+    fi
+fi
+
+# ------------------------------------------------------------------ molecule
+# Each scenario of extensions/molecule/ (or those named as arguments) with `molecule test`;
+# one result line "NAME RC" each in LOGS/molecule.results.
+if wants molecule; then
+    t0=$SECONDS
+    scenarios=("${MOLECULE_EXTRA[@]}")
+    if [ ${#scenarios[@]} -eq 0 ]; then
+        for f in extensions/molecule/*/molecule.yml; do
+            [ -e "$f" ] && f=${f%/molecule.yml} && scenarios+=("${f##*/}")
+        done
+    fi
+    : >"$LOGS/molecule.results"
+    if [ ${#scenarios[@]} -eq 0 ]; then
+        record_failure molecule 0 "no scenario in extensions/molecule"
+    else
+        for scenario in "${scenarios[@]}"; do
+            echo "== molecule: molecule test -s $scenario"
+            run "$LOGS/molecule-$scenario.log" env ANSIBLE_COLLECTIONS_PATH="$WORK" NO_COLOR=1 \
+                MOLECULE_EPHEMERAL_DIRECTORY="$WORK/molecule/$scenario" \
+                molecule test -s "$scenario"
+            echo "$scenario $?" >>"$LOGS/molecule.results"
+            stop_scenario_engines
+        done
+        record molecule 0 "$LOGS/molecule.results" $((SECONDS - t0))
     fi
 fi
 
