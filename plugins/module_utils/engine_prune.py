@@ -72,23 +72,14 @@ def plan_build_cache(client: EngineClient, older_than: int | None, now: dt.datet
     return chosen
 
 
-def remove_volume(client: EngineClient, name: str) -> str | None:
+def remove_one(client: EngineClient, remove: t.Callable[[str], t.Any], ref: str, refused: str) -> str | None:
+    """Remove one planned object; None when done, else why it was spared (``refused`` for a 409)."""
     try:
-        client.call(client.api.remove_volume, name)
+        client.call(remove, ref)
     except NotFound:
         return GONE
     except Conflict:
-        return IN_USE
-    return None
-
-
-def remove_network(client: EngineClient, network_id: str) -> str | None:
-    try:
-        client.call(client.api.remove_network, network_id)
-    except NotFound:
-        return GONE
-    except Conflict:
-        return CONFLICT
+        return refused
     return None
 
 
@@ -115,8 +106,10 @@ def plan_result(plan: EnginePrunePlan) -> dict[str, t.Any]:
 
 def apply_engine_prune(client: EngineClient, plan: EnginePrunePlan, older_than: int | None) -> dict[str, t.Any]:
     """Remove the planned volumes and networks one by one, then the build cache; races end up in ``kept``."""
-    volume_outcomes = concurrently(lambda name: remove_volume(client, name), plan.volumes)
-    network_outcomes = concurrently(lambda network: remove_network(client, network["id"]), plan.networks)
+    # A volume refused is mounted by a container created since the plan; a network, in use or built in.
+    volume_outcomes = concurrently(lambda name: remove_one(client, client.api.remove_volume, name, IN_USE), plan.volumes)
+    network_outcomes = concurrently(lambda network: remove_one(client, client.api.remove_network, network["id"], CONFLICT),
+                                    plan.networks)
     caches, reclaimed = prune_build_cache(client, older_than) if plan.build_cache else ([], 0)
     volumes = [name for name, why in zip(plan.volumes, volume_outcomes) if why is None]
     networks = [network for network, why in zip(plan.networks, network_outcomes) if why is None]
