@@ -13,7 +13,7 @@ import os
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils.errors import NotFound
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import (
     Record,
@@ -38,6 +38,19 @@ def concurrently(function: t.Callable[[T], R], items: t.Sequence[T], workers: in
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         return list(pool.map(function, items))
+
+
+def inspect_many(client: EngineClient, kind: str, refs: t.Sequence[str], shape: t.Callable[[dict[str, t.Any]], R],
+                 workers: int = INSPECT_CONCURRENCY) -> list[R | None]:
+    """``shape`` of the inspect data of each of ``refs`` (``kind``: ``containers`` or ``images``), in order;
+    None where it does not exist. Shaping as the answers arrive keeps only what the caller needs in memory.
+    """
+    def inspect(ref: str) -> R | None:
+        try:
+            return shape(dict(client.request("GET", object_path(kind, ref, "json"))))
+        except NotFound:
+            return None
+    return concurrently(inspect, refs, workers)
 
 
 def inspect_container_or_none(client: EngineClient, ref: str) -> dict[str, t.Any] | None:

@@ -145,6 +145,15 @@ class ContainerPolicy:
     exclude_restart_policies: frozenset[str] = frozenset({"always", "unless-stopped"})
     max_removals: int = 0
 
+    @property
+    def needs_details(self) -> bool:
+        """Whether deciding needs what only an inspect tells: restart policy and finish time.
+
+        The finish time is what ``older_than`` measures and what orders removals under a cap.
+        Without them the engine's container list has every field the rules read.
+        """
+        return bool(self.exclude_restart_policies) or self.older_than is not None or self.max_removals > 0
+
 
 @dataclass(frozen=True)
 class Watermark:

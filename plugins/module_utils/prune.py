@@ -13,9 +13,9 @@ import datetime as dt
 import typing as t
 from dataclasses import dataclass, replace
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, EngineError, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently, inspect_many
 from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils.policy import (
@@ -37,38 +37,39 @@ from ansible_collections.tidy.docker.plugins.module_utils.units import (
     parse_engine_time,
 )
 
-# Measured on a 2-core host with Docker 20.10 (bench/): removals are bound by the
-# engine's layer unmounts and metadata writes, and gains flatten out past 4-8.
-DEFAULT_PARALLEL = 8
-
 
 # --------------------------------------------------------------------------- inventory
 
 
-def containers_from_engine(client: EngineClient, details: bool = True) -> list[Container]:
-    """Every container. With ``details``, also writable-layer sizes, and stopped ones are inspected for
-    finish time and restart policy, which the list lacks; image pruning only needs the image ids."""
-    listed = client.call(client.api.containers, all=True, size=details)
+def containers_from_engine(client: EngineClient, details: bool = True, sizes: bool | None = None) -> list[Container]:
+    """Every container, from one listing. With ``details``, stopped ones are also inspected for finish
+    time and restart policy, which the list lacks (``ContainerPolicy.needs_details`` tells when a policy
+    reads them); ``sizes`` (default: as ``details``) asks the engine for writable-layer sizes.
+    Image pruning needs neither: only the image ids."""
+    listed = client.call(client.api.containers, all=True, size=details if sizes is None else sizes)
 
-    def to_container(raw: t.Mapping[str, t.Any]) -> Container | None:
+    def what_the_list_lacks(data: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        state = data.get("State") or {}
+        return {"created": parse_engine_time(data.get("Created")), "finished_at": parse_engine_time(state.get("FinishedAt")),
+                "restart_policy": ((data.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
+                "state": str(state.get("Status") or "")}
+
+    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in LIVE_STATES]
+    inspected = dict(zip(stopped, inspect_many(client, "containers", stopped, what_the_list_lacks)))
+    containers = []
+    for raw in listed:
         base = Container(id=raw["Id"], name=container_name(raw), state=str(raw.get("State") or ""),
                          image_id=str(raw.get("ImageID") or ""), created=epoch_to_datetime(raw.get("Created") or 0),
                          labels=dict(raw.get("Labels") or {}), size_rw=int(raw.get("SizeRw") or 0))
-        if base.state in LIVE_STATES or not details:
-            return base
-        try:
-            inspected = client.call(client.api.inspect_container, raw["Id"])
-        except NotFound:
-            return None  # removed by someone else since the listing
-        return replace(
-            base,
-            created=parse_engine_time(inspected.get("Created")) or base.created,
-            finished_at=parse_engine_time((inspected.get("State") or {}).get("FinishedAt")),
-            restart_policy=((inspected.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
-            state=str((inspected.get("State") or {}).get("Status") or base.state),
-        )
-
-    return [container for container in concurrently(to_container, listed) if container is not None]
+        if raw["Id"] not in inspected:
+            containers.append(base)
+            continue
+        data = inspected[raw["Id"]]
+        if data is None:
+            continue  # removed by someone else since the listing
+        containers.append(replace(base, created=data["created"] or base.created, finished_at=data["finished_at"],
+                                  restart_policy=data["restart_policy"], state=data["state"] or base.state))
+    return containers
 
 
 @dataclass(frozen=True)
@@ -86,23 +87,25 @@ def images_from_engine(client: EngineClient, precise: bool = False) -> ImageInve
     df = client.call(client.api.df)
     raw_images = df.get("Images") or []
 
-    def to_image(raw: t.Mapping[str, t.Any]) -> Image | None:
+    def times(data: t.Mapping[str, t.Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+        return parse_engine_time(data.get("Created")), parse_engine_time((data.get("Metadata") or {}).get("LastTagTime"))
+
+    ids = [raw["Id"] for raw in raw_images] if precise else []
+    inspected = dict(zip(ids, inspect_many(client, "images", ids, times)))
+    images = []
+    for raw in raw_images:
         shared = raw.get("SharedSize")
         size = int(raw.get("Size") or 0)
         image = Image(id=raw["Id"], tags=tuple(repo_tags(raw)), digests=tuple(repo_digests(raw)),
                       created=epoch_to_datetime(raw.get("Created") or 0),
                       unique_size=size - int(shared) if shared is not None and shared >= 0 else size,
                       labels=dict(raw.get("Labels") or {}), parent_id=raw.get("ParentId") or None)
-        if not precise:
-            return image
-        try:
-            inspected = client.call(client.api.inspect_image, raw["Id"])
-        except NotFound:
-            return None
-        return replace(image, created=parse_engine_time(inspected.get("Created")) or image.created,
-                       last_tag_time=parse_engine_time((inspected.get("Metadata") or {}).get("LastTagTime")))
-
-    images = [image for image in concurrently(to_image, raw_images) if image is not None]
+        if precise:
+            if inspected[raw["Id"]] is None:
+                continue  # removed by someone else since the listing
+            created, last_tag_time = inspected[raw["Id"]]
+            image = replace(image, created=created or image.created, last_tag_time=last_tag_time)
+        images.append(image)
     return ImageInventory(images=images, layers_size=int(df.get("LayersSize") or 0))
 
 
@@ -116,10 +119,11 @@ def users_per_image(client: EngineClient) -> dict[str, int]:
 
 def disk_usage_of(client: EngineClient, kind: str) -> int:
     """Bytes the engine's system df attributes to ``images`` or ``containers``."""
-    df = client.call(client.api.df)
     if kind == "images":
-        return int(df.get("LayersSize") or 0)
-    return sum(int(c.get("SizeRw") or 0) for c in df.get("Containers") or [])
+        return int(client.call(client.api.df).get("LayersSize") or 0)
+    # The same figure as system df's containers (the engine sizes them with this very listing),
+    # without sizing every image, volume and the build cache too.
+    return sum(int(c.get("SizeRw") or 0) for c in client.call(client.api.containers, all=True, size=True))
 
 
 # --------------------------------------------------------------------------- apply
@@ -162,7 +166,7 @@ def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[D
     """Remove without force: the engine itself refuses a container that was started meanwhile."""
     def remove(decision: Decision) -> str | None:
         try:
-            client.call(client.api.remove_container, decision.id, v=not keep_volumes, force=False)
+            client.request("DELETE", object_path("containers", decision.id), {"v": not keep_volumes, "force": False})
         except NotFound:
             return GONE
         except Conflict:
@@ -173,7 +177,7 @@ def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[D
 
 def _why_container_conflict(client: EngineClient, container_id: str) -> str:
     try:
-        state = client.call(client.api.inspect_container, container_id).get("State") or {}
+        state = client.request("GET", object_path("containers", container_id, "json")).get("State") or {}
     except NotFound:
         return GONE
     return RUNNING if state.get("Status") in LIVE_STATES else CONFLICT
@@ -191,7 +195,7 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
         if users_now.get(decision.id):
             return IN_USE
         try:
-            current = client.call(client.api.inspect_image, decision.id)
+            current = client.request("GET", object_path("images", decision.id, "json"))
         except NotFound:
             return GONE
         if tuple(sorted(repo_tags(current))) != tuple(sorted(decision.names)):
@@ -201,7 +205,7 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
         untagged: list[str] = []
         try:
             for reference in references:
-                client.call(client.api.remove_image, reference, force=force, noprune=False)
+                client.request("DELETE", object_path("images", reference), {"force": force, "noprune": False})
                 untagged.append(reference)
         except NotFound:
             return GONE
@@ -226,7 +230,7 @@ _IN_USE_REFUSALS = ("being used by", "is using its referenced image")
 
 def _exists(client: EngineClient, image_id: str) -> bool:
     try:
-        client.call(client.api.inspect_image, image_id)
+        client.request("GET", object_path("images", image_id, "json"))
     except NotFound:
         return False
     return True

@@ -192,7 +192,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.prune_options import (
 def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
     policy = container_policy_from_params(module.params)
     client = module.client
-    containers = containers_from_engine(client)
+    containers = containers_from_engine(client, details=policy.needs_details, sizes=True)
     plan = plan_container_removals(containers, policy, now_utc())
     if module.check_mode or not plan.removals:
         outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0

@@ -22,6 +22,7 @@ import random
 import typing as t
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -460,3 +461,36 @@ def test_keep_last_keeps_exactly_the_newest_per_repository(history, seed):
     assert {d.id: d.reason for d in plan.kept} == {i: "within_keep_last" for i in newest}
     assert {d.id: d.reason for d in plan.removals} == {
         i.id: "beyond_keep_last" if i.tags else "dangling" for i in images if i.id not in newest}
+
+
+# ------------------------------------------------------------------ what the container list alone can decide
+
+
+def decided(plan: Plan) -> set[tuple[str, str, str]]:
+    return {(d.id, d.action, d.reason) for d in (*plan.removals, *plan.kept)}
+
+
+@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_a_policy_that_needs_no_details_decides_the_same_from_the_list_alone(scenario):
+    # container_prune skips the per-container inspects when needs_details is false: the
+    # list lacks the finish time and the restart policy, so they must not change any decision.
+    # The drawn policy, minus what needs_details names (the rest of it, selectors and all, stays random).
+    policy = dataclasses.replace(scenario.container_policy, exclude_restart_policies=frozenset(), older_than=None,
+                                 max_removals=0)
+    assert not policy.needs_details
+    listed_only = [dataclasses.replace(c, finished_at=None, restart_policy="no") for c in scenario.containers]
+    full = plan_container_removals(scenario.containers, policy, scenario.now)
+    assert decided(plan_container_removals(listed_only, policy, scenario.now)) == decided(full)
+
+
+@pytest.mark.parametrize(("policy", "needs"), [
+    (ContainerPolicy(), True),  # the default spares always/unless-stopped: needs the restart policy
+    (ContainerPolicy(exclude_restart_policies=frozenset()), False),
+    (ContainerPolicy(exclude_restart_policies=frozenset(), older_than=0), True),
+    (ContainerPolicy(exclude_restart_policies=frozenset(), max_removals=10), True),
+    (ContainerPolicy(exclude_restart_policies=frozenset(), names=("job-*",), labels=selectors("team"),
+                     exclude_names=("keep-*",), exclude_labels=selectors("protect")), False),
+])
+def test_which_policies_need_the_inspects(policy, needs):
+    assert policy.needs_details is needs
