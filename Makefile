@@ -8,7 +8,7 @@ VENV    ?= $(CURDIR)/.venv
 SANDBOX := $(CURDIR)/.sandbox
 ARGS    ?=
 
-.PHONY: help setup test sanity lint units integration engine molecule sandbox sandbox-stop demo build clean
+.PHONY: help setup test sanity lint units integration engine molecule sandbox sandbox-stop demo bench build clean
 
 help:
 	@echo "make setup         install docker.io/busybox-static/docker-registry (apt), .venv, ansible-test stand-in"
@@ -19,6 +19,7 @@ help:
 	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter"
 	@echo "make sandbox-stop  stop it and remove .sandbox/"
 	@echo "make demo          throwaway engine + clutter + the info modules (scripts/demo.sh)"
+	@echo "make bench         benchmarks by hand, not part of make test (bench/README.md; ARGS=--sizes 500x150 ...)"
 	@echo "make build         ansible-galaxy collection build into .tmp/"
 	@echo "make clean         stop the sandbox, remove .tmp/ and tests/output/"
 
@@ -41,6 +42,9 @@ sandbox-stop:
 
 demo: setup
 	@bash scripts/demo.sh
+
+bench: setup
+	@$(VENV)/bin/python bench/run.py $(ARGS)
 
 build: setup
 	@mkdir -p .tmp

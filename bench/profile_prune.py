@@ -1,0 +1,198 @@
+#!/usr/bin/env python
+"""Where the prune modules' time goes: their code path called directly, phase by phase.
+
+    .venv/bin/python bench/profile_prune.py -n 1000 -m 300                 # build, profile, stop
+    .venv/bin/python bench/profile_prune.py -n 1000 -m 300 --keep /tmp/tbp  # keep engine + snapshot
+    .venv/bin/python bench/profile_prune.py --keep /tmp/tbp --cprofile     # reuse them, with cProfile
+
+Runs what ``container_prune`` and then ``image_prune`` do (same functions of
+plugins/module_utils/prune.py, in the same order, with the benchmark's policy: all
+stopped containers, every unused image), on a freshly restored fixture, and prints the wall
+time and the CPU time of this Python process (all threads) for each step: the inventory reads, planning, the removals and the disk-usage reads.
+Without Ansible, so this is the module's own work, without interpreter start-up and AnsiballZ.
+``--cprofile`` adds the top functions by cumulative time (Python side only: time spent
+waiting for the engine shows up in socket reads).
+
+Timed engine calls (``--calls``): each SDK call made through ``EngineClient.call`` is
+counted and timed per method, so "48 inspect_container calls, 2.1 s in total" shows up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import threading
+import time
+import typing as t
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import fixtures  # noqa: E402
+
+COLLECTIONS = Path("/tmp") / "tidy-bench-profile-collections"
+
+
+def import_collection() -> None:
+    """Make ``ansible_collections.tidy.docker`` importable from this checkout."""
+    link = COLLECTIONS / "ansible_collections" / "tidy" / "docker"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(fixtures.REPO)
+    sys.path.insert(0, str(COLLECTIONS))
+
+
+class CallStats:
+    """Per-SDK-method count and total seconds of the calls made through EngineClient.call."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls: dict[str, list[float]] = {}
+
+    def install(self, client: t.Any) -> None:
+        original = client.call
+
+        def call(method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+            start = time.monotonic()
+            try:
+                return original(method, *args, **kwargs)
+            finally:
+                with self.lock:
+                    self.calls.setdefault(getattr(method, "__name__", str(method)), []).append(time.monotonic() - start)
+        client.call = call
+
+    def report(self) -> str:
+        rows = sorted(self.calls.items(), key=lambda item: -sum(item[1]))
+        return "\n".join(f"    {name:20s} {len(times):5d} calls  {sum(times):7.2f}s summed  "
+                         f"{1000 * sum(times) / len(times):6.1f} ms each" for name, times in rows)
+
+
+def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
+    from ansible_collections.tidy.docker.plugins.module_utils import prune, prune_options
+    from ansible_collections.tidy.docker.plugins.module_utils.client import ConnectionSettings, EngineClient
+    from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+        ContainerPolicy,
+        ImagePolicy,
+        plan_container_removals,
+        plan_image_removals,
+    )
+
+    params = {"docker_host": host, "api_version": "auto", "timeout": 120, "tls": False, "validate_certs": False,
+              "ca_path": None, "client_cert": None, "client_key": None, "tls_hostname": None, "use_ssh_client": False}
+    steps: list[tuple[str, float, float]] = []
+    stats = CallStats()
+
+    def step(name: str, function: t.Callable[[], t.Any]) -> t.Any:
+        start, cpu = time.monotonic(), time.process_time()
+        value = function()
+        steps.append((name, time.monotonic() - start, time.process_time() - cpu))
+        return value
+
+    profiler = cProfile.Profile() if use_cprofile else None
+    if profiler:
+        profiler.enable()
+    total, total_cpu = time.monotonic(), time.process_time()
+    # ---- container_prune
+    client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
+    if calls:
+        stats.install(client)
+    containers = step("containers_from_engine", lambda: prune.containers_from_engine(client))
+    plan = step("plan_container_removals", lambda: plan_container_removals(
+        containers, ContainerPolicy(exclude_restart_policies=frozenset()), prune.now_utc()))
+    before = sum(c.size_rw for c in containers)
+    outcome = step(f"apply_plan containers (parallel {parallel})",
+                   lambda: prune.apply_plan(plan, prune.container_remover(client, True), parallel))
+    step("container disk usage after", lambda: max(before - prune.disk_usage_of(client, "containers"), 0))
+    step("prune_result", lambda: prune.prune_result(outcome, "names", False, True, 0))
+    client.close()
+    # ---- image_prune
+    client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
+    if calls:
+        stats.install(client)
+    containers = step("containers_from_engine(details=False)", lambda: prune.containers_from_engine(client, details=False))
+    inventory = step("images_from_engine", lambda: prune.images_from_engine(client))
+    step("info", lambda: client.call(client.api.info))
+    plan = step("plan_image_removals", lambda: plan_image_removals(
+        inventory.images, containers, ImagePolicy(scope="unused", keep_unpullable=False), prune.now_utc(), {}))
+    by_id = {image.id: image for image in inventory.images}
+    users = step("users_per_image", lambda: prune.users_per_image(client))
+    image_outcome = step(f"apply_plan images (parallel {parallel})", lambda: prune.apply_plan(
+        plan, prune.image_remover(client, users, False), parallel, waves=prune.children_first_waves(plan, by_id)))
+    step("image disk usage after", lambda: prune.disk_usage_of(client, "images"))
+    step("prune_result", lambda: prune.prune_result(image_outcome, "tags", False, True, 0))
+    client.close()
+    total, total_cpu = time.monotonic() - total, time.process_time() - total_cpu
+    if profiler:
+        profiler.disable()
+    print(f"removed {len(outcome.removed)} containers (kept {len(outcome.kept)}), "
+          f"{len(image_outcome.removed)} images (kept {len(image_outcome.kept)})")
+    print(f"  {'step':45s} {'wall':>8s} {'CPU of this process':>20s}")
+    for name, seconds, cpu in steps:
+        print(f"  {name:45s} {seconds:7.3f}s {cpu:7.3f}s")
+    print(f"  {'total':45s} {total:7.3f}s {total_cpu:7.3f}s")
+    if calls:
+        print("  engine calls:")
+        print(stats.report())
+    if profiler:
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(40)
+        print(buffer.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("-n", "--containers", type=int, default=1000)
+    parser.add_argument("-m", "--images", type=int, default=300)
+    parser.add_argument("--parallel", type=int, default=None, help="removals in flight (default: the modules' default)")
+    parser.add_argument("--reps", type=int, default=1, help="profile runs, each on a freshly restored fixture")
+    parser.add_argument("--cprofile", action="store_true", help="also print the top functions (cProfile)")
+    parser.add_argument("--calls", action="store_true", help="also count and time engine calls per method")
+    parser.add_argument("--keep", metavar="DIR", help="engine directory to keep (with its snapshot) and reuse next time")
+    args = parser.parse_args(argv)
+    import_collection()
+    from ansible_collections.tidy.docker.plugins.module_utils import prune, prune_options
+
+    parallel = args.parallel or prune_options.DEFAULT_PARALLEL
+    directory = Path(args.keep) if args.keep else None
+    engine = fixtures.EngineControl(str(directory) if directory else None,
+                                    snapshots=str(directory.with_name(directory.name + "-snap")) if directory else None)
+    manifest = directory.with_name(directory.name + "-fixture.json") if directory else None
+    try:
+        if manifest is not None and manifest.exists():
+            fixture = fixtures.Fixture.from_json(manifest.read_text())
+        else:
+            engine.start()
+            fixture = fixtures.build(engine.host, args.containers, args.images)
+            engine.save(fixture.label)
+            if manifest is not None:
+                manifest.write_text(fixture.to_json())
+        for rep in range(args.reps):
+            engine.restore(fixture.label, fixture)
+            time.sleep(fixtures_settle())
+            print(f"--- {fixture.label}, rep {rep + 1}")
+            profile(engine.host, parallel, args.cprofile, args.calls)
+            import seed
+            client = seed.connect(engine.host)
+            problems = fixtures.check_clean(client, fixture)
+            client.close()
+            if problems:
+                print("NOT CLEAN: " + "; ".join(problems))
+    finally:
+        if directory is None:
+            engine.stop()
+        else:
+            engine.halt()
+    return 0
+
+
+def fixtures_settle() -> float:
+    import subprocess
+    subprocess.run(["sync"], check=False)
+    return 2.0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
