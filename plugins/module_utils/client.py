@@ -277,8 +277,7 @@ class EngineClient:
         self.api._version = self.api_version
         host = settings.docker_host
         self._socket_path = host[len("unix://"):] if host.startswith("unix://") else None
-        self._local = threading.local()
-        self._connections: list[_UnixConnection] = []
+        self._idle: list[_UnixConnection] = []
         self._connections_lock = threading.Lock()
 
     def _tls_config(self) -> t.Any:
@@ -322,8 +321,8 @@ class EngineClient:
         For the many small requests of pruning (inspect, remove, untag). Through the SDK each one
         costs about 1 ms of CPU in requests and urllib3, which on a 2-core engine host is CPU the
         engine needs for the removals themselves (bench/). On a local unix socket they go over
-        one kept-alive connection per thread instead; other addresses (TLS, ssh) use the SDK's
-        session. Failures leave as the same domain errors as ``call``'s.
+        kept-alive connections instead, as many as requests in flight; other addresses (TLS,
+        ssh) use the SDK's session. Failures leave as the same domain errors as ``call``'s.
         """
         target = f"/v{self.api_version}{path}"
         if query:
@@ -346,12 +345,13 @@ class EngineClient:
         return response.json() if response.content.strip() else None
 
     def _through_socket(self, verb: str, target: str) -> tuple[int, bytes]:
-        connection: _UnixConnection | None = getattr(self._local, "connection", None)
+        # Idle connections are shared by whichever thread asks next: as many stay open as
+        # requests were ever in flight at once, across the thread pools of one module run.
+        with self._connections_lock:
+            connection = self._idle.pop() if self._idle else None
         fresh = connection is None
         if connection is None:
-            connection = self._local.connection = _UnixConnection(str(self._socket_path), self.settings.timeout)
-            with self._connections_lock:
-                self._connections.append(connection)
+            connection = _UnixConnection(str(self._socket_path), self.settings.timeout)
         try:
             try:
                 connection.request(verb, target)
@@ -362,17 +362,20 @@ class EngineClient:
                 connection.close()  # reconnects on the next request
                 connection.request(verb, target)
                 response = connection.getresponse()
-            return response.status, response.read()
+            answer = response.status, response.read()
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             raise (_timed_out(self.settings) if isinstance(exc, socket.timeout)
                    else _unreachable(exc, self.settings)) from exc
+        with self._connections_lock:
+            self._idle.append(connection)
+        return answer
 
     def close(self) -> None:
         with self._connections_lock:
-            for connection in self._connections:
+            for connection in self._idle:
                 connection.close()
-            self._connections.clear()
+            self._idle.clear()
         self.api.close()
 
 

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import typing as t
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -185,13 +186,16 @@ def test_a_connection_the_engine_dropped_is_replaced_without_an_error(engine):
     assert engine.client.request("GET", object_path("containers", "after", "json"))["Id"] == "after"
 
 
-def test_concurrent_requests_all_get_their_own_answer(engine):
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_concurrent_requests_all_get_their_own_answer_and_reuse_connections(engine):
     names = [f"c{index}" for index in range(64)]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda n: engine.client.request("GET", object_path("containers", n, "json")), names))
-    assert [answer["Id"] for answer in answers] == names
+    before = engine.connections
+    for _round in range(2):  # two thread pools one after the other, as container_prune's inspects and removals
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda n: engine.client.request("GET", object_path("containers", n, "json")),
+                                    names))
+        assert [answer["Id"] for answer in answers] == names
+    # At most one connection per request in flight (the SDK's pool keeps up to 10), whatever the threads.
+    assert engine.connections - before <= (8 if engine.transport == "unix" else 10)
 
 
 def test_an_engine_that_went_away_is_one_unreachable_sentence(engine):
