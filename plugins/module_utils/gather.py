@@ -40,16 +40,23 @@ def concurrently(function: t.Callable[[T], R], items: t.Sequence[T], workers: in
         return list(pool.map(function, items))
 
 
+def inspect_or_none(client: EngineClient, kind: str, ref: str) -> dict[str, t.Any] | None:
+    """Inspect data of ``ref`` (``kind``: ``containers`` or ``images``) through ``client.request``, the
+    path of pruning's many small requests; None when it does not exist (or vanished since listed)."""
+    try:
+        return dict(client.request("GET", object_path(kind, ref, "json")))
+    except NotFound:
+        return None
+
+
 def inspect_many(client: EngineClient, kind: str, refs: t.Sequence[str], shape: t.Callable[[dict[str, t.Any]], R],
                  workers: int = INSPECT_CONCURRENCY) -> list[R | None]:
     """``shape`` of the inspect data of each of ``refs`` (``kind``: ``containers`` or ``images``), in order;
     None where it does not exist. Shaping as the answers arrive keeps only what the caller needs in memory.
     """
     def inspect(ref: str) -> R | None:
-        try:
-            return shape(dict(client.request("GET", object_path(kind, ref, "json"))))
-        except NotFound:
-            return None
+        data = inspect_or_none(client, kind, ref)
+        return None if data is None else shape(data)
     return concurrently(inspect, refs, workers)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, EngineError, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently, inspect_many
+from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently, inspect_many, inspect_or_none
 from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.inventory import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils.policy import (
@@ -176,11 +176,10 @@ def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[D
 
 
 def _why_container_conflict(client: EngineClient, container_id: str) -> str:
-    try:
-        state = client.request("GET", object_path("containers", container_id, "json")).get("State") or {}
-    except NotFound:
+    inspected = inspect_or_none(client, "containers", container_id)
+    if inspected is None:
         return GONE
-    return RUNNING if state.get("Status") in LIVE_STATES else CONFLICT
+    return RUNNING if (inspected.get("State") or {}).get("Status") in LIVE_STATES else CONFLICT
 
 
 def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: bool) -> t.Callable[[Decision], str | None]:
@@ -194,9 +193,8 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     def remove(decision: Decision) -> str | None:
         if users_now.get(decision.id):
             return IN_USE
-        try:
-            current = client.request("GET", object_path("images", decision.id, "json"))
-        except NotFound:
+        current = inspect_or_none(client, "images", decision.id)
+        if current is None:
             return GONE
         if tuple(sorted(repo_tags(current))) != tuple(sorted(decision.names)):
             # Re-tagged meanwhile: a dangling image that got a tag is no longer dangling.
@@ -229,11 +227,7 @@ _IN_USE_REFUSALS = ("being used by", "is using its referenced image")
 
 
 def _exists(client: EngineClient, image_id: str) -> bool:
-    try:
-        client.request("GET", object_path("images", image_id, "json"))
-    except NotFound:
-        return False
-    return True
+    return inspect_or_none(client, "images", image_id) is not None
 
 
 def _retag(client: EngineClient, image_id: str, references: t.Iterable[str]) -> None:
