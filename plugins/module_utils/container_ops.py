@@ -55,6 +55,7 @@ _PORT_TAKEN_RE = re.compile(r"Bind for (\S+) failed: port is already allocated"
                             r"|listen (?:tcp|udp)[46]? (\S+): bind: address already in use")
 _NETWORK_MISSING_RE = re.compile(r"network (\S+) not found")
 _EXEC_FAILED_RE = re.compile(r'exec: "([^"]*)": (.*?)(?:: unknown)?$')
+_UNKNOWN_CAPABILITY_RE = re.compile(r'invalid (CapAdd|CapDrop): unknown capability: "([^"]+)"')
 
 
 class ContainerFailed(TidyDockerError):
@@ -88,6 +89,18 @@ def explain_start_failure(name: str, error: TidyDockerError, settings: Container
                             "or use default, host, none or container:NAME.", option="network_mode",
                             value=settings.network_mode)
     return type(error)(f"Container {name!r} could not start: {text}", **error.context)
+
+
+def explain_create_failure(name: str, error: TidyDockerError, host: str) -> TidyDockerError:
+    """A refused create in the user's terms: a capability this engine does not know (newer than the engine)."""
+    capability = _UNKNOWN_CAPABILITY_RE.search(error.message)
+    if capability:
+        option = "cap_add" if capability.group(1) == "CapAdd" else "cap_drop"
+        return InvalidInput(f"{option}: the engine at {host} does not know capability {capability.group(2)!r}, so "
+                            f"container {name!r} was not created; drop it from {option}, or use an engine recent "
+                            "enough to know it (Docker 20.10 knows none newer than AUDIT_READ).", option=option,
+                            value=capability.group(2))
+    return error
 
 
 class ContainerRun:
@@ -180,7 +193,10 @@ class ContainerRun:
 
     def _create(self, image: str) -> str:
         request = create_request(self.wanted.settings, self.wanted.name, image)
-        answer = self.client.call(self.api.create_container, use_config_proxy=False, **request)
+        try:
+            answer = self.client.call(self.api.create_container, use_config_proxy=False, **request)
+        except EngineError as exc:
+            raise explain_create_failure(self.wanted.name, exc, self.client.settings.docker_host) from None
         return str(answer["Id"])
 
     def _start(self, container_id: str) -> None:

@@ -7,7 +7,8 @@ mode and real runs share them:
 
 - ``wanted_from_params`` validates and normalises the module options
   (command strings split like a shell, env as sorted ``KEY=VALUE``, port specs in
-  the engine's ``PortBindings`` form, volumes as binds, named or anonymous);
+  the engine's ``PortBindings`` form, volumes as binds, named or anonymous,
+  the isolation settings through ``container_host_config``);
 - ``observe_container`` reads the same settings back from ``docker inspect`` data,
   remembering what the image supplied (env, labels, volumes);
 - ``compare`` finds the settings that drifted, comparing only what the task
@@ -26,7 +27,20 @@ import shlex
 import typing as t
 from dataclasses import dataclass, field
 
+from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import (
+    Tmpfs,
+    engine_added_security_opts,
+    parse_capabilities,
+    parse_cgroupns_mode,
+    parse_device_rules,
+    parse_security_opts,
+    parse_tmpfs,
+    relevant_security_opts,
+    tmpfs_from_engine,
+    tmpfs_to_engine,
+)
 from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils.errors import invalid_option as _invalid
 from ansible_collections.tidy.docker.plugins.module_utils.units import parse_duration
 
 STATES = ("present", "started", "stopped", "restarted", "absent")
@@ -51,7 +65,11 @@ REMOVED = "removed"
 
 # The settings compared with an existing container, in the order diffs list them.
 COMPARED_SETTINGS = ("image", "command", "entrypoint", "env", "labels", "published_ports", "volumes",
-                     "restart_policy", "restart_retries", "network_mode", "interactive", "tty", "init")
+                     "restart_policy", "restart_retries", "network_mode", "interactive", "tty", "init",
+                     "privileged", "cap_add", "cap_drop", "security_opts", "device_cgroup_rules", "cgroupns_mode",
+                     "tmpfs")
+# Settings held as tuples of strings (the isolation ones sorted), shown in diffs as lists.
+_STRING_TUPLES = ("command", "entrypoint", "cap_add", "cap_drop", "security_opts", "device_cgroup_rules")
 
 _NAME_RE = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _VOLUME_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -124,6 +142,13 @@ class ContainerSettings:
     interactive: bool | None = None
     tty: bool | None = None
     init: bool | None = None
+    privileged: bool | None = None
+    cap_add: tuple[str, ...] | None = None
+    cap_drop: tuple[str, ...] | None = None
+    security_opts: tuple[str, ...] | None = None
+    device_cgroup_rules: tuple[str, ...] | None = None
+    cgroupns_mode: str | None = None
+    tmpfs: tuple[Tmpfs, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +190,7 @@ class ObservedContainer:
     inherited_env: t.Mapping[str, str] = field(default_factory=dict)
     inherited_labels: t.Mapping[str, str] = field(default_factory=dict)
     inherited_volumes: frozenset[str] = frozenset()
+    engine_security_opts: frozenset[str] = frozenset()
     stop_timeout: int | None = None
     exit_code: int | None = None
     started_at: str | None = None
@@ -219,10 +245,6 @@ class Plan:
 
 
 # --------------------------------------------------------------------------- parsing the options
-
-
-def _invalid(option: str, value: t.Any, problem: str, fix: str) -> InvalidInput:
-    return InvalidInput(f"{option}: {value!r} {problem}; {fix}.", option=option, value=value)
 
 
 def split_command(value: t.Any, option: str) -> tuple[str, ...] | None:
@@ -438,6 +460,9 @@ def settings_from_params(params: t.Mapping[str, t.Any]) -> ContainerSettings:
     if network_mode is not None and (not network_mode.strip() or network_mode == "container:"):
         raise _invalid("network_mode", network_mode, "names no network",
                        "use default, bridge, host, none, container:NAME or a network from docker network ls")
+    volumes = parse_volumes(params.get("volumes"))
+    tmpfs = parse_tmpfs(params.get("tmpfs"))
+    _check_mount_points(volumes or (), tmpfs or ())
     return ContainerSettings(
         image=str(image).strip() if image is not None else None,
         command=split_command(params.get("command"), "command"),
@@ -445,14 +470,30 @@ def settings_from_params(params: t.Mapping[str, t.Any]) -> ContainerSettings:
         env=string_map(params.get("env"), "env"),
         labels=string_map(params.get("labels"), "labels"),
         published_ports=parse_ports(params.get("published_ports")),
-        volumes=parse_volumes(params.get("volumes")),
+        volumes=volumes,
         restart_policy=policy,
         restart_retries=retries,
         network_mode=network_mode,
         interactive=params.get("interactive"),
         tty=params.get("tty"),
         init=params.get("init"),
+        privileged=params.get("privileged"),
+        cap_add=parse_capabilities(params.get("cap_add"), "cap_add"),
+        cap_drop=parse_capabilities(params.get("cap_drop"), "cap_drop"),
+        security_opts=parse_security_opts(params.get("security_opts")),
+        device_cgroup_rules=parse_device_rules(params.get("device_cgroup_rules")),
+        cgroupns_mode=parse_cgroupns_mode(params.get("cgroupns_mode")),
+        tmpfs=tmpfs,
     )
+
+
+def _check_mount_points(volumes: t.Iterable[Volume], tmpfs: t.Iterable[Tmpfs]) -> None:
+    """The engine refuses two mounts at one path only when creating, after a recreation removed the old container."""
+    volume_at = {volume.target: volume.text for volume in volumes}
+    for mount in tmpfs:
+        if mount.target in volume_at:
+            raise _invalid("tmpfs", mount.text, f"mounts at {mount.target} like volume {volume_at[mount.target]!r}",
+                           "mount either a volume or a tmpfs at a container path, not both")
 
 
 def wanted_from_params(params: t.Mapping[str, t.Any]) -> WantedContainer:
@@ -529,11 +570,20 @@ def observe_container(inspected: t.Mapping[str, t.Any],
             interactive=bool(config.get("OpenStdin")),
             tty=bool(config.get("Tty")),
             init=bool(host.get("Init")),
+            privileged=bool(host.get("Privileged")),
+            cap_add=parse_capabilities(host.get("CapAdd") or (), "cap_add", strict=False),
+            cap_drop=parse_capabilities(host.get("CapDrop") or (), "cap_drop", strict=False),
+            security_opts=parse_security_opts(host.get("SecurityOpt") or (), strict=False),
+            device_cgroup_rules=parse_device_rules(host.get("DeviceCgroupRules") or (), strict=False),
+            # Engines before API 1.41 do not report it: None, so that it is not compared.
+            cgroupns_mode=host.get("CgroupnsMode") or None,
+            tmpfs=tmpfs_from_engine(host.get("Tmpfs")),
         ),
         image_digests=tuple((image_inspected or {}).get("RepoDigests") or ()),
         inherited_env=inherited_env,
         inherited_labels=dict(image_config.get("Labels") or {}),
         inherited_volumes=frozenset(_clean_path(path) for path in image_config.get("Volumes") or {}),
+        engine_security_opts=engine_added_security_opts(host),
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),
@@ -560,11 +610,11 @@ def wanted_view(settings: ContainerSettings, name: str) -> t.Any:
     value = getattr(settings, name)
     if value is None:
         return None
-    if name in ("command", "entrypoint"):
+    if name in _STRING_TUPLES:
         return list(value)
     if name in ("env", "labels"):
         return dict(value)
-    if name in ("published_ports", "volumes"):
+    if name in ("published_ports", "volumes", "tmpfs"):
         return [item.text for item in value]
     return value
 
@@ -582,6 +632,9 @@ def observed_view(observed: ObservedContainer, wanted: ContainerSettings, name: 
         wanted_targets = {volume.target for volume in wanted.volumes or ()}
         return [volume.text for volume in actual.volumes or ()
                 if volume.source or volume.target in wanted_targets or volume.target not in observed.inherited_volumes]
+    if name == "security_opts":
+        return relevant_security_opts(actual.security_opts or (), observed.engine_security_opts,
+                                      wanted.security_opts or ())
     return wanted_view(actual, name)
 
 
@@ -610,6 +663,8 @@ def compare(wanted: ContainerSettings, observed: ObservedContainer, image: Image
         if after is None:
             continue
         before = observed_view(observed, wanted, name)
+        if name == "cgroupns_mode" and before is None:
+            continue  # an engine that does not report the mode cannot show drift in it
         same = _network(before) == _network(after) if name == "network_mode" else before == after
         if not same:
             drifted.append(Drift(name, before, after))
@@ -743,6 +798,7 @@ def create_request(settings: ContainerSettings, name: str, image: str) -> dict[s
                                         "MaximumRetryCount": settings.restart_retries or 0}
     if settings.init is not None:
         host_config["Init"] = settings.init
+    host_config.update(_isolation_request(settings))
     ports = sorted({binding.container_port for binding in settings.published_ports or ()})
     request: dict[str, t.Any] = {
         "image": image,
@@ -760,6 +816,23 @@ def create_request(settings: ContainerSettings, name: str, image: str) -> dict[s
         "host_config": host_config,
     }
     return request
+
+
+def _isolation_request(settings: ContainerSettings) -> dict[str, t.Any]:
+    """The HostConfig keys of the isolation settings the task sets (as the engine stores them)."""
+    keys: dict[str, t.Any] = {}
+    if settings.privileged is not None:
+        keys["Privileged"] = settings.privileged
+    for name, key in (("cap_add", "CapAdd"), ("cap_drop", "CapDrop"), ("security_opts", "SecurityOpt"),
+                      ("device_cgroup_rules", "DeviceCgroupRules")):
+        value = getattr(settings, name)
+        if value:
+            keys[key] = list(value)
+    if settings.cgroupns_mode is not None:
+        keys["CgroupnsMode"] = settings.cgroupns_mode
+    if settings.tmpfs:
+        keys["Tmpfs"] = tmpfs_to_engine(settings.tmpfs)
+    return keys
 
 
 # --------------------------------------------------------------------------- attached runs

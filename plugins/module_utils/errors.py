@@ -27,6 +27,11 @@ class InvalidInput(TidyDockerError):
     """An option value the module cannot use; nothing was changed."""
 
 
+def invalid_option(option: str, value: t.Any, problem: str, fix: str) -> InvalidInput:
+    """The one sentence for a bad option value: ``option: 'value' problem; fix.``"""
+    return InvalidInput(f"{option}: {value!r} {problem}; {fix}.", option=option, value=value)
+
+
 class EngineUnreachable(TidyDockerError):
     """No engine answered at the configured address."""
 

@@ -99,6 +99,8 @@ options:
       - Mount options are C(ro), C(rw) (the default), C(z), C(Z), C(nocopy) and propagation modes such as C(rshared).
       - Compared as a set in normalised form; anonymous volumes the image declares do not count.
         Not compared when not set.
+      - A single file is bind-mounted the same way, for example V(/srv/host/boot.sh:/boot.sh:ro). Make sure the
+        file exists on the host first, because the engine creates a missing bind source as an empty directory.
     type: list
     elements: str
   restart_policy:
@@ -135,6 +137,70 @@ options:
         shell commands stop at once instead of after O(stop_timeout).
       - Not compared when not set; new containers default to V(false).
     type: bool
+  privileged:
+    description:
+      - Give the container every capability and access to all host devices, like C(docker run --privileged).
+      - The engine adds C(label=disable) to the security options of a privileged container by itself; that entry
+        is not drift (see O(security_opts)).
+      - Some hosts cannot run privileged containers at all (for example when the engine's own capability bounding
+        set lacks C(CAP_SYS_RESOURCE), the start fails with C(unable to apply caps)); O(cap_add=[ALL]) with
+        O(cap_drop), O(security_opts) and O(device_cgroup_rules) grants nearly as much and works there.
+      - Not compared when not set; new containers default to V(false).
+    type: bool
+  cap_add:
+    description:
+      - Linux capabilities to add to the engine's default set, like C(docker run --cap-add).
+      - Names in any case, with or without the C(CAP_) prefix (V(sys_admin), V(CAP_SYS_ADMIN)), or V(ALL) for every
+        capability. Compared as a set in that normalised form, so spelling and order do not matter.
+      - Not compared when not set; V([]) means "none added".
+    type: list
+    elements: str
+    aliases: [capabilities]
+  cap_drop:
+    description:
+      - Linux capabilities to remove from the default set (or from V(ALL) added by O(cap_add)), like
+        C(docker run --cap-drop). Written and compared like O(cap_add); V(ALL) drops every capability, and then
+        O(cap_add) lists the ones to keep.
+      - Not compared when not set; V([]) means "none dropped".
+    type: list
+    elements: str
+  security_opts:
+    description:
+      - Security options, like C(docker run --security-opt). V(seccomp=unconfined) or V(seccomp=PROFILE_JSON) (the
+        profile's text, since the engine does not read files), V(apparmor=unconfined) or V(apparmor=PROFILE),
+        V(label=disable) or another SELinux label option, V(no-new-privileges) (the same as
+        V(no-new-privileges=true)).
+      - Compared as a set in normalised form (V(apparmor:unconfined) is V(apparmor=unconfined)). The engine adds
+        C(label=disable) by itself to privileged containers and to those sharing the host's PID or IPC namespace;
+        that entry counts only when the task lists it.
+      - Not compared when not set; V([]) means "none".
+    type: list
+    elements: str
+  device_cgroup_rules:
+    description:
+      - Rules that let the container use host devices, like C(docker run --device-cgroup-rule), as
+        C(TYPE MAJOR:MINOR ACCESS) with TYPE V(a) (all), V(b) (block) or V(c) (character), numbers or V(*), and
+        ACCESS made of V(r), V(w) and V(m) (mknod). V(a *:* rwm) allows every device.
+      - Compared as a set in normalised form (single spaces, access letters as V(rwm)). Not compared when not set.
+    type: list
+    elements: str
+  cgroupns_mode:
+    description:
+      - The cgroup namespace, like C(docker run --cgroupns). V(host) shares the host's, which an engine or systemd
+        running inside the container needs together with a bind mount of V(/sys/fs/cgroup); V(private) gives the
+        container its own.
+      - Not compared when not set; new containers get the engine's default (V(host) on cgroup v1 hosts, V(private)
+        on cgroup v2).
+    type: str
+    choices: [host, private]
+  tmpfs:
+    description:
+      - Memory-backed file systems to mount, like C(docker run --tmpfs), as V(/path) or V(/path:OPTIONS) with comma
+        separated mount options such as V(size=64m), V(mode=1777), V(uid=1000), V(noexec), V(ro).
+      - Compared as a set of mounts; the order of a mount's options does not matter, and V(rw) is the default.
+        A path cannot take both a tmpfs and one of O(volumes). Not compared when not set.
+    type: list
+    elements: str
   detach:
     description:
       - V(true) (default) leaves the container running in the background, like C(docker run -d).
@@ -303,6 +369,30 @@ EXAMPLES = r"""
     recreate: true
   register: migrate
 
+- name: A host with its own Docker engine inside (a Debian image with docker.io), without --privileged
+  tidy.docker.container:
+    name: host-01
+    image: fleet/debian-host:12
+    command: [/bin/sh, /boot.sh]          # starts dockerd, then keeps running
+    cap_add: [ALL]
+    cap_drop: [SYS_RESOURCE]
+    security_opts:
+      - seccomp=unconfined
+      - apparmor=unconfined
+    device_cgroup_rules:
+      - a *:* rwm
+    cgroupns_mode: host
+    volumes:
+      - /sys/fs/cgroup:/sys/fs/cgroup:rw
+      - /srv/host-01/docker:/var/lib/docker   # the inner engine's data, on a real file system
+      - /srv/host-01/boot.sh:/boot.sh:ro       # a single file, read-only
+    tmpfs:
+      - /run
+      - /tmp:size=64m
+    network_mode: host
+    env:
+      HOST_NAME: host-01
+
 - name: Stop and remove it, anonymous volumes too, like docker rm -f -v
   tidy.docker.container:
     name: hello
@@ -448,6 +538,7 @@ diff:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import CGROUPNS_MODES
 from ansible_collections.tidy.docker.plugins.module_utils.container_ops import ContainerRun
 from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
     PULL_POLICIES,
@@ -473,6 +564,13 @@ ARGUMENT_SPEC = {
     "interactive": {"type": "bool"},
     "tty": {"type": "bool"},
     "init": {"type": "bool"},
+    "privileged": {"type": "bool"},
+    "cap_add": {"type": "list", "elements": "str", "aliases": ["capabilities"]},
+    "cap_drop": {"type": "list", "elements": "str"},
+    "security_opts": {"type": "list", "elements": "str"},
+    "device_cgroup_rules": {"type": "list", "elements": "str"},
+    "cgroupns_mode": {"type": "str", "choices": list(CGROUPNS_MODES)},
+    "tmpfs": {"type": "list", "elements": "str"},
     "detach": {"type": "bool", "default": True},
     "wait_timeout": {"type": "raw"},
     "output_logs": {"type": "bool", "default": True},

@@ -15,7 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.tidy.docker.plugins.module_utils.container_ops import explain_start_failure
+from ansible_collections.tidy.docker.plugins.module_utils.container_ops import (
+    explain_create_failure,
+    explain_start_failure,
+)
 from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
 from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
     DEFAULT_PATH,
@@ -37,7 +40,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.container_spec import 
     predicted_state,
     split_command,
     split_output,
-
+    state_view,
     string_map,
     wanted_from_params,
 )
@@ -75,7 +78,9 @@ def container_inspect(status: str = "running", **overrides: t.Any) -> dict[str, 
                    "Env": [f"PATH={DEFAULT_PATH}"], "Labels": {}, "Volumes": None, "OpenStdin": False,
                    "Tty": False},
         "HostConfig": {"Binds": None, "PortBindings": {}, "NetworkMode": "default",
-                       "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}, "Init": None},
+                       "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}, "Init": None,
+                       "Privileged": False, "CapAdd": None, "CapDrop": None, "SecurityOpt": None,
+                       "DeviceCgroupRules": None, "CgroupnsMode": "host", "Tmpfs": None},
     }
     for path, value in overrides.items():
         section, _sep, key = path.partition("__")
@@ -378,8 +383,55 @@ def drifted(params: dict[str, t.Any], image_facts: ImageFacts | None = None, ima
     ({"tty": True}, {}, None, ["tty"]),
     ({"init": False}, {}, None, []),
     ({"init": True}, {}, None, ["init"]),
+    # capabilities: any case, with or without CAP_, as a set
+    ({"cap_add": ["all"], "cap_drop": ["sys_resource"]},
+     {"HostConfig__CapAdd": ["ALL"], "HostConfig__CapDrop": ["CAP_SYS_RESOURCE"]}, None, []),
+    ({"cap_add": ["NET_ADMIN", "sys_admin"]}, {"HostConfig__CapAdd": ["cap_sys_admin", "Net_Admin"]}, None, []),
+    ({"cap_add": ["NET_ADMIN"]}, {"HostConfig__CapAdd": ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]}, None, ["cap_add"]),
+    ({"cap_add": []}, {"HostConfig__CapAdd": None}, None, []),
+    ({"cap_add": []}, {"HostConfig__CapAdd": ["NET_RAW"]}, None, ["cap_add"]),
+    ({"cap_drop": ["ALL"]}, {}, None, ["cap_drop"]),
+    ({"cap_add": ["ALL"]}, {"HostConfig__CapDrop": ["ALL"]}, None, ["cap_add"]),
+    # security options: a set in key=value form; the engine's own label=disable is not the task's
+    ({"security_opts": ["apparmor=unconfined", "seccomp=unconfined"]},
+     {"HostConfig__SecurityOpt": ["seccomp=unconfined", "apparmor:unconfined"]}, None, []),
+    ({"security_opts": ["no-new-privileges"]}, {"HostConfig__SecurityOpt": ["no-new-privileges:true"]}, None, []),
+    ({"security_opts": ["no-new-privileges"]}, {"HostConfig__SecurityOpt": ["no-new-privileges=false"]}, None,
+     ["security_opts"]),
+    ({"security_opts": ["seccomp=unconfined"], "privileged": True},
+     {"HostConfig__SecurityOpt": ["seccomp=unconfined", "label=disable"], "HostConfig__Privileged": True}, None, []),
+    ({"security_opts": []}, {"HostConfig__SecurityOpt": ["label=disable"], "HostConfig__Privileged": True}, None,
+     []),
+    ({"security_opts": ["label=disable"]},
+     {"HostConfig__SecurityOpt": ["label=disable"], "HostConfig__PidMode": "host"}, None, []),
+    ({"security_opts": []}, {"HostConfig__SecurityOpt": ["label=disable"]}, None, ["security_opts"]),
+    ({"security_opts": ["seccomp=unconfined"]}, {}, None, ["security_opts"]),
+    # privileged
+    ({"privileged": False}, {}, None, []),
+    ({"privileged": True}, {}, None, ["privileged"]),
+    ({"privileged": False}, {"HostConfig__Privileged": True, "HostConfig__SecurityOpt": ["label=disable"]}, None,
+     ["privileged"]),
+    # device cgroup rules: spacing and access letter order do not matter
+    ({"device_cgroup_rules": ["c 1:3 mr", "a *:* rwm"]}, {"HostConfig__DeviceCgroupRules": ["a *:* rwm", "c 1:3 rm"]},
+     None, []),
+    ({"device_cgroup_rules": ["a *:* rwm"]}, {"HostConfig__DeviceCgroupRules": ["a *:* rw"]}, None,
+     ["device_cgroup_rules"]),
+    ({"device_cgroup_rules": []}, {"HostConfig__DeviceCgroupRules": None}, None, []),
+    # cgroup namespace: the engine always reports it (API 1.41); one that does not cannot drift
+    ({"cgroupns_mode": "host"}, {}, None, []),
+    ({"cgroupns_mode": "private"}, {}, None, ["cgroupns_mode"]),
+    ({"cgroupns_mode": "private"}, {"HostConfig__CgroupnsMode": ""}, None, []),
+    # tmpfs: paths and option order normalised
+    ({"tmpfs": ["/run", "/tmp:size=64m,mode=1777"]}, {"HostConfig__Tmpfs": {"/tmp/": "mode=1777,size=64m", "/run": ""}},
+     None, []),
+    ({"tmpfs": ["/tmp:size=64m"]}, {"HostConfig__Tmpfs": {"/tmp": "size=32m"}}, None, ["tmpfs"]),
+    ({"tmpfs": ["/tmp"]}, {"HostConfig__Tmpfs": {"/tmp": "", "/run": ""}}, None, ["tmpfs"]),
+    ({"tmpfs": []}, {"HostConfig__Tmpfs": None}, None, []),
     # nothing set, nothing compared
     ({}, {"Config__Env": ["X=1"], "Config__Labels": {"a": "b"}, "HostConfig__NetworkMode": "host"}, None, []),
+    ({}, {"HostConfig__CapAdd": ["ALL"], "HostConfig__Privileged": True, "HostConfig__CgroupnsMode": "private",
+          "HostConfig__Tmpfs": {"/run": ""}, "HostConfig__SecurityOpt": ["seccomp=unconfined"],
+          "HostConfig__DeviceCgroupRules": ["a *:* rwm"]}, None, []),
 ], ids=lambda value: str(value)[:50])
 def test_drift_rules(params, overrides, image, expected):
     assert drifted(params, image=image, **overrides) == expected
@@ -554,6 +606,15 @@ def engine_create(request: dict[str, t.Any], image: dict[str, t.Any]) -> dict[st
         HostConfig__NetworkMode=host["NetworkMode"],
         HostConfig__RestartPolicy=host.get("RestartPolicy", {"Name": "", "MaximumRetryCount": 0}),
         HostConfig__Init=host.get("Init"),
+        # Docker 20.10 stores these verbatim, fills in the cgroup namespace and labels privileged containers.
+        HostConfig__Privileged=bool(host.get("Privileged")),
+        HostConfig__CapAdd=host.get("CapAdd"),
+        HostConfig__CapDrop=host.get("CapDrop"),
+        HostConfig__SecurityOpt=(host.get("SecurityOpt") or []) + (["label=disable"] if host.get("Privileged") else [])
+        or None,
+        HostConfig__DeviceCgroupRules=host.get("DeviceCgroupRules"),
+        HostConfig__CgroupnsMode=host.get("CgroupnsMode", "host"),
+        HostConfig__Tmpfs=host.get("Tmpfs"),
     )
 
 
@@ -574,6 +635,14 @@ settings_params = st.fixed_dictionaries({}, optional={
     "interactive": st.booleans(),
     "tty": st.booleans(),
     "init": st.booleans(),
+    "privileged": st.booleans(),
+    "cap_add": st.lists(st.sampled_from(["ALL", "sys_admin", "CAP_NET_ADMIN", "Net_Raw"]), max_size=3),
+    "cap_drop": st.lists(st.sampled_from(["all", "SYS_RESOURCE", "mknod"]), max_size=2),
+    "security_opts": st.lists(st.sampled_from(["seccomp=unconfined", "apparmor:unconfined", "no-new-privileges",
+                                               "label=disable", "no-new-privileges=false"]), max_size=3),
+    "device_cgroup_rules": st.lists(st.sampled_from(["a *:* rwm", "c 1:3 mr", "b  8:*  m"]), max_size=2),
+    "cgroupns_mode": st.sampled_from(["host", "private"]),
+    "tmpfs": st.lists(st.sampled_from(["/run", "/tmp:size=64m,mode=1777", "/tmp/:rw", "/cache:ro"]), max_size=2),
 })
 image_data = st.builds(
     image_inspect,
@@ -607,6 +676,133 @@ def test_env_and_label_order_never_matters(params, image):
     shuffled["Config"]["Env"] = sorted(shuffled["Config"]["Env"], reverse=True)
     shuffled["Config"]["Labels"] = dict(reversed(list(shuffled["Config"]["Labels"].items())))
     assert compare(task.settings, observe_container(shuffled, image)) == ()
+
+
+# ---------------------------------------------------------------- a host in a container
+
+# HostConfig of the container `docker run -d --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined
+# --security-opt apparmor=unconfined --device-cgroup-rule 'a *:* rwm' --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw
+# --tmpfs /run --tmpfs /tmp:size=64m --network host -v /srv/h1:/var/lib/docker -v /srv/boot.sh:/boot.sh:ro` made on
+# Docker 20.10.24 with the docker 28 CLI (which writes CAP_SYS_RESOURCE where the API keeps what it is sent).
+HOST_RECIPE_INSPECT = {
+    "HostConfig__Binds": ["/sys/fs/cgroup:/sys/fs/cgroup:rw", "/srv/h1:/var/lib/docker", "/srv/boot.sh:/boot.sh:ro"],
+    "HostConfig__NetworkMode": "host",
+    "HostConfig__CapAdd": ["ALL"],
+    "HostConfig__CapDrop": ["CAP_SYS_RESOURCE"],
+    "HostConfig__SecurityOpt": ["seccomp=unconfined", "apparmor=unconfined"],
+    "HostConfig__DeviceCgroupRules": ["a *:* rwm"],
+    "HostConfig__CgroupnsMode": "host",
+    "HostConfig__Tmpfs": {"/run": "", "/tmp": "size=64m"},
+}
+HOST_RECIPE_TASK = {
+    "cap_add": ["all"], "cap_drop": ["sys_resource"],
+    "security_opts": ["apparmor=unconfined", "seccomp=unconfined"],
+    "device_cgroup_rules": ["a *:* rwm"], "cgroupns_mode": "host",
+    "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:rw", "/srv/h1:/var/lib/docker", "/srv/boot.sh:/boot.sh:ro"],
+    "tmpfs": ["/tmp:size=64m", "/run"], "network_mode": "host",
+}
+
+
+def test_the_host_recipe_made_by_docker_run_is_no_drift_from_the_task():
+    assert drifted(HOST_RECIPE_TASK, **HOST_RECIPE_INSPECT) == []
+    assert drifted({**HOST_RECIPE_TASK, "cap_drop": []}, **HOST_RECIPE_INSPECT) == ["cap_drop"]
+
+
+def test_the_host_recipe_becomes_the_engine_host_config():
+    host = create_request(wanted(**HOST_RECIPE_TASK).settings, "h1", "img")["host_config"]
+    assert host == {
+        "NetworkMode": "host",
+        "Binds": ["/srv/boot.sh:/boot.sh:ro", "/sys/fs/cgroup:/sys/fs/cgroup", "/srv/h1:/var/lib/docker"],
+        "CapAdd": ["ALL"],
+        "CapDrop": ["CAP_SYS_RESOURCE"],
+        "SecurityOpt": ["apparmor=unconfined", "seccomp=unconfined"],
+        "DeviceCgroupRules": ["a *:* rwm"],
+        "CgroupnsMode": "host",
+        "Tmpfs": {"/run": "", "/tmp": "size=64m"},
+    }
+
+
+def test_unset_isolation_settings_are_left_to_the_engine():
+    host = create_request(wanted(cap_add=[], security_opts=[], tmpfs=[]).settings, "web", "img")["host_config"]
+    assert host == {"NetworkMode": "default"}
+    assert create_request(wanted(privileged=False).settings, "web", "img")["host_config"]["Privileged"] is False
+
+
+def test_the_diff_names_each_isolation_setting_in_normalised_form():
+    task = wanted(privileged=True, cap_add=["sys_admin"], security_opts=["apparmor:unconfined"], tmpfs=["/run"],
+                  device_cgroup_rules=["c 1:3  mr"], cgroupns_mode="private")
+    before = state_view(observed(HostConfig__Privileged=True, HostConfig__SecurityOpt=["label=disable"]),
+                        task.settings, False)
+    # label=disable is the engine's own entry on a privileged container: not shown as the task's
+    assert before == {"state": "running", "privileged": True, "cap_add": [], "security_opts": [],
+                      "device_cgroup_rules": [], "cgroupns_mode": "host", "tmpfs": []}
+    plan = plan_container(task, observed(HostConfig__Privileged=True, HostConfig__SecurityOpt=["label=disable"]))
+    assert plan.actions == ("recreated", "started")
+    assert [drift.setting for drift in plan.drifted] == ["cap_add", "security_opts", "device_cgroup_rules",
+                                                         "cgroupns_mode", "tmpfs"]
+    assert {key: plan.after[key] for key in ("privileged", "cap_add", "security_opts", "device_cgroup_rules",
+                                             "cgroupns_mode", "tmpfs")} == {
+        "privileged": True, "cap_add": ["CAP_SYS_ADMIN"], "security_opts": ["apparmor=unconfined"],
+        "device_cgroup_rules": ["c 1:3 rm"], "cgroupns_mode": "private", "tmpfs": ["/run"]}
+
+
+def test_a_tmpfs_on_a_volume_path_is_refused_before_anything_changes():
+    assert invalid(lambda: wanted(volumes=["/srv/tmp:/tmp"], tmpfs=["/tmp/:size=1m"])) == (
+        "tmpfs: '/tmp:size=1m' mounts at /tmp like volume '/srv/tmp:/tmp'; mount either a volume or a tmpfs at a "
+        "container path, not both.")
+
+
+@pytest.mark.parametrize(("params", "option"), [
+    ({"cap_add": ["SYS_ADMN"]}, "cap_add"),
+    ({"cap_drop": ["nope"]}, "cap_drop"),
+    ({"security_opts": ["seccomp=/etc/seccomp.json"]}, "security_opts"),
+    ({"device_cgroup_rules": ["a * rwm"]}, "device_cgroup_rules"),
+    ({"cgroupns_mode": "shared"}, "cgroupns_mode"),
+    ({"tmpfs": ["/tmp:size=lots"]}, "tmpfs"),
+], ids=repr)
+def test_bad_isolation_settings_fail_before_the_engine_is_asked(params, option):
+    api = FakeApi(containers={"web": container_inspect("running")}, images={IMAGE_ID: image_inspect()})
+    with pytest.raises(InvalidInput) as caught:
+        run_task(api, False, **params)
+    assert caught.value.message.startswith(f"{option}: ")
+    assert api.called() == []
+
+
+@pytest.mark.parametrize(("engine_text", "message"), [
+    ('invalid CapAdd: unknown capability: "CAP_PERFMON"',
+     "cap_add: the engine at unix:///x.sock does not know capability 'CAP_PERFMON', so container 'h1' was not "
+     "created; drop it from cap_add, or use an engine recent enough to know it (Docker 20.10 knows none newer than "
+     "AUDIT_READ)."),
+    ('invalid CapDrop: unknown capability: "CAP_BPF"',
+     "cap_drop: the engine at unix:///x.sock does not know capability 'CAP_BPF', so container 'h1' was not "
+     "created; drop it from cap_drop, or use an engine recent enough to know it (Docker 20.10 knows none newer than "
+     "AUDIT_READ)."),
+], ids=["cap_add", "cap_drop"])
+def test_a_capability_the_engine_does_not_know_is_explained(engine_text, message):
+    engine = EngineError(f"The Docker engine at unix:///x.sock answered 400: {engine_text}", status_code=400)
+    error = explain_create_failure("h1", engine, "unix:///x.sock")
+    assert isinstance(error, InvalidInput)
+    assert error.message == message
+    other = EngineError("boom", status_code=500)
+    assert explain_create_failure("h1", other, "unix:///x.sock") is other
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_capability_change_recreates_with_the_new_host_config(check_mode):
+    api = FakeApi(containers={"web": container_inspect("running", HostConfig__CapAdd=["NET_ADMIN"])},
+                  images={IMAGE_ID: image_inspect()})
+    result = run_task(api, check_mode, cap_add=["net_admin", "SYS_ADMIN"], stop_timeout=1)
+    assert result["actions"] == ["recreated", "started"]
+    assert result["drifted"] == ["cap_add"]
+    assert result["diff"]["before"]["cap_add"] == ["CAP_NET_ADMIN"]
+    writes = [name for name in api.called() if name in WRITES]
+    if check_mode:
+        assert writes == []
+        assert result["diff"]["after"]["cap_add"] == ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]
+    else:
+        assert writes == ["stop", "remove_container", "create_container", "start"]
+        create = next(kwargs for name, _args, kwargs in api.calls if name == "create_container")
+        assert create["host_config"]["CapAdd"] == ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]
 
 
 # ---------------------------------------------------------------- attached runs and engine failures

@@ -1,0 +1,235 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parsing and normalising the isolation settings of tidy.docker.container, without an engine.
+
+The "stored as" cases are what Docker 20.10.24 (API 1.41) returned in HostConfig for
+values sent through the API: it keeps them verbatim, so both sides are normalised.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import (
+    LINUX_CAPABILITIES,
+    Tmpfs,
+    engine_added_security_opts,
+    normalise_capability,
+    normalise_device_rule,
+    normalise_security_opt,
+    parse_capabilities,
+    parse_cgroupns_mode,
+    parse_device_rules,
+    parse_security_opts,
+    parse_tmpfs,
+    parse_tmpfs_spec,
+    relevant_security_opts,
+    tmpfs_from_engine,
+    tmpfs_to_engine,
+)
+from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
+
+
+def invalid(call: t.Callable[[], t.Any]) -> str:
+    with pytest.raises(InvalidInput) as caught:
+        call()
+    return caught.value.message
+
+
+# ---------------------------------------------------------------- capabilities
+
+
+@pytest.mark.parametrize(("name", "canonical"), [
+    ("SYS_ADMIN", "CAP_SYS_ADMIN"),
+    ("sys_admin", "CAP_SYS_ADMIN"),
+    ("Cap_Sys_Admin", "CAP_SYS_ADMIN"),
+    (" CAP_NET_RAW ", "CAP_NET_RAW"),
+    ("all", "ALL"),
+    ("ALL", "ALL"),
+    ("perfmon", "CAP_PERFMON"),
+], ids=repr)
+def test_capabilities_normalise_to_the_cap_prefixed_upper_case_name(name, canonical):
+    assert normalise_capability(name, "cap_add") == canonical
+
+
+def test_a_capability_list_is_a_sorted_set():
+    assert parse_capabilities(["net_raw", "CAP_NET_RAW", "all", "Sys_Admin"], "cap_add") == (
+        "ALL", "CAP_NET_RAW", "CAP_SYS_ADMIN")
+    assert parse_capabilities([], "cap_drop") == ()
+    assert parse_capabilities(None, "cap_drop") is None
+
+
+@pytest.mark.parametrize(("option", "name"), [
+    ("cap_add", "SYS_ADMN"),
+    ("cap_drop", "CAP_"),
+    ("cap_add", ""),
+    ("cap_drop", "everything"),
+], ids=repr)
+def test_unknown_capabilities_name_the_option_the_value_and_the_fix(option, name):
+    assert invalid(lambda: parse_capabilities([name], option)) == (
+        f"{option}: {name!r} is not a Linux capability; use a name such as SYS_ADMIN or NET_ADMIN (any case, with "
+        "or without CAP_), or ALL.")
+
+
+def test_what_the_engine_stores_is_read_without_judging():
+    # Docker 20.10 keeps CapAdd as sent: ["sys_admin", "cap_net_admin", "Net_Raw"], CapDrop ["all"].
+    assert parse_capabilities(["sys_admin", "cap_net_admin", "Net_Raw"], "cap_add", strict=False) == (
+        "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SYS_ADMIN")
+    assert parse_capabilities(["all"], "cap_drop", strict=False) == ("ALL",)
+    assert parse_capabilities(["CAP_FUTURE_THING"], "cap_add", strict=False) == ("CAP_FUTURE_THING",)
+
+
+def test_the_capability_list_has_every_name_of_capabilities_7():
+    # 41 names up to CHECKPOINT_RESTORE (Linux 5.9); a typo in the table would refuse a real capability.
+    assert len(LINUX_CAPABILITIES) == 41
+    assert {"SYS_RESOURCE", "SYS_ADMIN", "NET_ADMIN", "MKNOD", "AUDIT_READ", "BPF"} <= LINUX_CAPABILITIES
+    assert all(name == name.upper() and not name.startswith("CAP_") for name in LINUX_CAPABILITIES)
+
+
+# ---------------------------------------------------------------- security options
+
+
+@pytest.mark.parametrize(("spec", "canonical"), [
+    ("seccomp=unconfined", "seccomp=unconfined"),
+    ("apparmor=unconfined", "apparmor=unconfined"),
+    ("apparmor:unconfined", "apparmor=unconfined"),
+    ("APPARMOR=docker-default", "apparmor=docker-default"),
+    ("label=disable", "label=disable"),
+    ("label:user:system_u", "label=user:system_u"),
+    ("label=type:svirt_apache_t", "label=type:svirt_apache_t"),
+    ("no-new-privileges", "no-new-privileges=true"),
+    ("no-new-privileges=true", "no-new-privileges=true"),
+    ("no-new-privileges:1", "no-new-privileges=true"),
+    ("no-new-privileges=False", "no-new-privileges=false"),
+    ('seccomp={"defaultAction": "SCMP_ACT_ALLOW"}', 'seccomp={"defaultAction": "SCMP_ACT_ALLOW"}'),
+], ids=repr)
+def test_security_opts_normalise_to_key_equals_value(spec, canonical):
+    assert normalise_security_opt(spec) == canonical
+
+
+@pytest.mark.parametrize(("spec", "problem", "fix"), [
+    ("seccomp", "is not KEY=VALUE",
+     "use forms such as seccomp=unconfined, apparmor=unconfined or no-new-privileges"),
+    ("systempaths=unconfined", "has unknown key 'systempaths'",
+     "use seccomp=unconfined, apparmor=PROFILE, label=disable (or another label), or no-new-privileges"),
+    ("apparmor=", "has no value", "write it as apparmor=VALUE"),
+    ("no-new-privileges=yes", "is not true or false",
+     "write no-new-privileges, or no-new-privileges=true or =false"),
+    ("seccomp=/etc/docker/seccomp.json", "names a file, which the engine does not read",
+     "give seccomp=unconfined, or the profile's JSON text after seccomp="),
+    ("seccomp={not json", "has a profile that is not JSON (Expecting property name enclosed in double quotes: "
+                          "line 1 column 2 (char 1))", "give the profile's JSON text after seccomp="),
+], ids=repr)
+def test_bad_security_opts_name_the_value_and_the_fix(spec, problem, fix):
+    assert invalid(lambda: parse_security_opts([spec])) == f"security_opts: {spec!r} {problem}; {fix}."
+
+
+def test_security_opts_are_a_set():
+    assert parse_security_opts(["apparmor:unconfined", "seccomp=unconfined", "apparmor=unconfined"]) == (
+        "apparmor=unconfined", "seccomp=unconfined")
+    assert parse_security_opts(["whatever"], strict=False) == ("whatever",)
+
+
+@pytest.mark.parametrize(("host_config", "added"), [
+    ({"Privileged": True}, {"label=disable"}),
+    ({"PidMode": "host"}, {"label=disable"}),
+    ({"IpcMode": "host"}, {"label=disable"}),
+    ({"Privileged": False, "IpcMode": "private", "PidMode": ""}, set()),
+    ({}, set()),
+], ids=repr)
+def test_the_engine_labels_privileged_and_host_namespace_containers(host_config, added):
+    assert engine_added_security_opts(host_config) == added
+
+
+def test_an_engine_added_entry_counts_only_when_the_task_lists_it():
+    stored = ("label=disable", "seccomp=unconfined")
+    added = frozenset(("label=disable",))
+    assert relevant_security_opts(stored, added, ["seccomp=unconfined"]) == ["seccomp=unconfined"]
+    assert relevant_security_opts(stored, added, ["label=disable"]) == ["label=disable", "seccomp=unconfined"]
+    # on a container that is not privileged, the same entry is the user's and counts
+    assert relevant_security_opts(stored, frozenset(), []) == ["label=disable", "seccomp=unconfined"]
+
+
+# ---------------------------------------------------------------- device cgroup rules
+
+
+@pytest.mark.parametrize(("spec", "canonical"), [
+    ("a *:* rwm", "a *:* rwm"),
+    ("c 1:3 mr", "c 1:3 rm"),
+    ("  c  10:200   wr ", "c 10:200 rw"),
+    ("b 8:* m", "b 8:* m"),
+], ids=repr)
+def test_device_rules_normalise(spec, canonical):
+    assert normalise_device_rule(spec) == canonical
+
+
+@pytest.mark.parametrize("spec", ["x 1:3 mr", "a *:* rwx", "c 1 rw", "a", "", "c 1:3"])
+def test_bad_device_rules_are_refused_before_the_engine_would_at_start(spec):
+    assert invalid(lambda: parse_device_rules([spec])) == (
+        f"device_cgroup_rules: {spec!r} is not a device cgroup rule; use TYPE MAJOR:MINOR ACCESS with TYPE a, b or c, "
+        "numbers or *, and ACCESS of r, w, m, for example 'a *:* rwm' or 'c 10:200 rwm'.")
+
+
+def test_device_rules_are_a_sorted_set():
+    assert parse_device_rules(["c 1:3 mr", "a *:* rwm", "c 1:3 rm"]) == ("a *:* rwm", "c 1:3 rm")
+
+
+# ---------------------------------------------------------------- tmpfs
+
+
+@pytest.mark.parametrize(("spec", "mount", "text"), [
+    ("/run", Tmpfs("/run"), "/run"),
+    ("/tmp:size=64m", Tmpfs("/tmp", ("size=64m",)), "/tmp:size=64m"),
+    ("/tmp/:mode=1777,size=64m", Tmpfs("/tmp", ("mode=1777", "size=64m")), "/tmp:mode=1777,size=64m"),
+    ("/tmp:size=64m,mode=1777", Tmpfs("/tmp", ("mode=1777", "size=64m")), "/tmp:mode=1777,size=64m"),
+    ("/tmp:rw,noexec", Tmpfs("/tmp", ("noexec",)), "/tmp:noexec"),
+    ("/cache:ro,uid=1000,gid=1000,nr_inodes=10k", Tmpfs("/cache", ("gid=1000", "nr_inodes=10k", "ro", "uid=1000")),
+     "/cache:gid=1000,nr_inodes=10k,ro,uid=1000"),
+], ids=repr)
+def test_tmpfs_specs_normalise(spec, mount, text):
+    parsed = parse_tmpfs_spec(spec)
+    assert parsed == mount
+    assert parsed.text == text
+
+
+@pytest.mark.parametrize(("spec", "problem"), [
+    ("run", "does not start with an absolute container path"),
+    ("/tmp:bogus=1", "has unknown mount option 'bogus'"),
+    ("/tmp:fast", "has unknown mount option 'fast'"),
+    ("/tmp:size=abc", "has 'size=abc', an invalid size"),
+    ("/tmp:mode=999", "has 'mode=999', an invalid mode"),
+    ("/tmp:uid=root", "has 'uid=root', an invalid uid"),
+], ids=repr)
+def test_bad_tmpfs_specs_are_refused_before_the_engine_would_at_start(spec, problem):
+    assert invalid(lambda: parse_tmpfs([spec])) == (
+        f"tmpfs: {spec!r} {problem}; use /path or /path:option,... with options such as size=64m, mode=1777, uid=0, "
+        "noexec, ro.")
+
+
+def test_tmpfs_both_ro_and_rw_and_two_on_one_path_are_refused():
+    assert invalid(lambda: parse_tmpfs(["/tmp:ro,rw"])) == "tmpfs: '/tmp:ro,rw' is both ro and rw; pick one of ro and rw."
+    assert invalid(lambda: parse_tmpfs(["/tmp:size=1m", "/tmp/"])) == (
+        "tmpfs: '/tmp/' mounts at /tmp like '/tmp:size=1m'; mount one tmpfs per container path.")
+
+
+def test_tmpfs_goes_to_the_engine_as_a_map_and_comes_back_the_same():
+    mounts = parse_tmpfs(["/tmp:size=64m,mode=1777", "/run"])
+    engine = tmpfs_to_engine(mounts)
+    assert engine == {"/run": "", "/tmp": "mode=1777,size=64m"}
+    assert tmpfs_from_engine(engine) == mounts
+    # as docker run --tmpfs /run --tmpfs /tmp:size=64m,mode=1777 stores it
+    assert tmpfs_from_engine({"/tmp": "size=64m,mode=1777", "/run": ""}) == mounts
+    assert tmpfs_from_engine(None) == ()
+
+
+# ---------------------------------------------------------------- cgroup namespace
+
+
+def test_cgroupns_mode_is_host_or_private():
+    assert parse_cgroupns_mode("Host") == "host"
+    assert parse_cgroupns_mode(None) is None
+    assert invalid(lambda: parse_cgroupns_mode("shared")) == (
+        "cgroupns_mode: 'shared' is not a cgroup namespace mode; use host (share the host's cgroup namespace) or "
+        "private.")
