@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, translate_error
+from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, translate_error, version_tuple
+from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import check_capabilities_known
 from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
     BUILTIN_NETWORK_MODES,
     CREATED,
@@ -146,6 +147,17 @@ class ContainerRun:
                                f"{self.client.settings.docker_host}; create it first (docker network create {mode}) "
                                "or use default, host, none or container:NAME.", option="network_mode",
                                value=mode) from None
+
+    def check_capabilities(self) -> None:
+        """Catch a capability this engine does not know before a recreation removes the old container."""
+        settings = self.wanted.settings
+        if self.wanted.state == "absent" or not (settings.cap_add or settings.cap_drop):
+            return
+        try:
+            engine_api = version_tuple(str(self.client.engine_version.get("ApiVersion")))
+        except ValueError:
+            return  # no usable version: the engine judges, and explain_create_failure words its refusal
+        check_capabilities_known(settings.cap_add, settings.cap_drop, engine_api, self.client.settings.docker_host)
 
     # ------------------------------------------------------------------ the image
 
@@ -304,6 +316,7 @@ class ContainerRun:
         inspected = self.inspect()
         observed = self.observe(inspected)
         self.check_network_mode()
+        self.check_capabilities()
         image = self.resolve_image()
         plan = plan_container(self.wanted, observed, image)
         result: dict[str, t.Any] = {

@@ -153,6 +153,8 @@ options:
       - Names in any case, with or without the C(CAP_) prefix (V(sys_admin), V(CAP_SYS_ADMIN)), or V(ALL) for every
         capability. Compared as a set in that normalised form, so spelling and order do not matter.
       - Not compared when not set; V([]) means "none added".
+      - Docker 20.10 knows no capability newer than C(AUDIT_READ); on an engine of API 1.41 the module refuses
+        V(PERFMON), V(BPF) and V(CHECKPOINT_RESTORE) before anything changes.
     type: list
     elements: str
     aliases: [capabilities]

@@ -788,6 +788,23 @@ def test_a_capability_the_engine_does_not_know_is_explained(engine_text, message
 
 
 @pytest.mark.parametrize("check_mode", [True, False])
+def test_a_capability_docker_20_10_lacks_is_refused_before_the_old_container_is_removed(check_mode):
+    api = FakeApi(containers={"web": container_inspect("running")}, images={IMAGE_ID: image_inspect()})
+    with pytest.raises(InvalidInput) as caught:
+        run_task(api, check_mode, cap_add=["sys_admin", "perfmon"])
+    assert caught.value.message == (
+        "cap_add: 'CAP_PERFMON' is not known to the engine at unix:///fake/docker.sock (API 1.41, Docker 20.10, "
+        "knows none newer than AUDIT_READ); drop it from cap_add, or use a newer engine.")
+    assert not WRITES & set(api.called())
+
+
+@pytest.mark.parametrize(("api_version", "actions"), [("1.43", ["recreated", "started"]), ("", ["recreated", "started"])])
+def test_newer_engines_judge_newer_capabilities_themselves(api_version, actions):
+    api = FakeApi(containers={"web": container_inspect("running")}, images={IMAGE_ID: image_inspect()})
+    assert run_task(api, True, api_version, cap_drop=["BPF"])["actions"] == actions
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
 def test_a_capability_change_recreates_with_the_new_host_config(check_mode):
     api = FakeApi(containers={"web": container_inspect("running", HostConfig__CapAdd=["NET_ADMIN"])},
                   images={IMAGE_ID: image_inspect()})
@@ -943,17 +960,19 @@ class FakeApi:
 
 
 class FakeClient:
-    def __init__(self, api: FakeApi) -> None:
+    def __init__(self, api: FakeApi, api_version: str = "1.41") -> None:
         self.api = api
         self.settings = type("Settings", (), {"docker_host": "unix:///fake/docker.sock", "timeout": 60})()
+        self.engine_version = {"ApiVersion": api_version}
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
         return method(*args, **kwargs)
 
 
-def run_task(api: FakeApi, check_mode: bool, **params: t.Any) -> dict[str, t.Any]:
+def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", **params: t.Any) -> dict[str, t.Any]:
     from ansible_collections.tidy.docker.plugins.module_utils.container_ops import ContainerRun
-    return ContainerRun(FakeClient(api), wanted_from_params({"name": "web", **params}), check_mode).run(diff=True)
+    return ContainerRun(FakeClient(api, api_version), wanted_from_params({"name": "web", **params}),
+                        check_mode).run(diff=True)
 
 
 REGISTRY_REF = "127.0.0.1:5031/c3/bb:1"
