@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Images of real Debian hosts for the fleet tests, built offline from Debian's packages.
 #
-#   scripts/host_image.sh build SUITE...        debootstrap each SUITE into a cached tarball
-#                                              (concurrently; skipped when the cache is current)
+#   scripts/host_image.sh build [SUITE...]      debootstrap each SUITE (default: every suite
+#                                              below) into a cached tarball (concurrently;
+#                                              skipped when the cache is current)
 #   scripts/host_image.sh load HOST SUITE...    build if needed, then import each into the
 #                                              engine at HOST (unix://...) as tidy-host/SUITE:KEY
 #   scripts/host_image.sh name SUITE            print the image name (tidy-host/SUITE:KEY)
@@ -11,7 +12,7 @@
 # distribution's own python3, python3-docker, docker.io, openssh-server and sudo: what a
 # managed node of a real fleet has after `apt-get install docker.io python3-docker`.
 # bullseye (Debian 11): Python 3.9, SDK 4.1.0, Docker 20.10.5; bookworm (12): 3.11, 5.0.3,
-# 20.10.24; trixie (13): 3.13, 7.1.0, 26.1.
+# 20.10.24; trixie (13): 3.13, 7.1.0, 26.1 (and its client, docker-cli, a package of its own).
 #
 # KEY is a hash of the suite, the package list and this script's recipe version, so a change
 # to either builds a new tarball. Tarballs are kept in TIDY_HOST_CACHE (default
@@ -36,7 +37,14 @@ check_suite() {
     esac
 }
 
-key() { printf '%s\n' "$1" "$PACKAGES" "$RECIPE" | sha256sum | cut -c1-12; }
+# From Debian 13 on, the docker client is a package of its own.
+packages() {
+    case $1 in
+        bullseye|bookworm) echo "$PACKAGES" ;;
+        *) echo "$PACKAGES,docker-cli" ;;
+    esac
+}
+key() { printf '%s\n' "$1" "$(packages "$1")" "$RECIPE" | sha256sum | cut -c1-12; }
 tarball() { echo "$CACHE/$1-$(key "$1").tar"; }
 image_name() { echo "tidy-host/$1:$(key "$1")"; }
 
@@ -62,19 +70,36 @@ ensure_debootstrap() {
         || die "apt-get install debootstrap failed"
 }
 
+# What an interrupted build left: its root file system, and what debootstrap had mounted in it.
+remove_stale_roots() {
+    local root m
+    for root in "$CACHE/.root-$1".*; do
+        [ -d "$root" ] || continue
+        awk '{print $5}' /proc/self/mountinfo | grep -F "$root/" | sort -r | while IFS= read -r m; do
+            umount -l "$m" 2>/dev/null || true
+        done
+        rm -rf --one-file-system "$root"
+    done
+}
+
 build_one() {  # SUITE: writes the tarball, or fails with the log's last lines
     local suite=$1 out root log t0=$SECONDS
     out=$(tarball "$suite")
+    mkdir -p "$CACHE"
+    # One build per suite at a time: a second caller (the test runner starts the builds
+    # early, the scenario asks again) waits for the first and then finds the tarball.
+    exec {lock}>"$CACHE/$suite.lock"
+    flock "$lock"
     if [ -s "$out" ]; then
         echo "host image $suite: cached ($out)"
         return 0
     fi
-    mkdir -p "$CACHE"
+    remove_stale_roots "$suite"
     root=$(mktemp -d "$CACHE/.root-$suite.XXXXXX")
     log=$CACHE/$suite.log
     # Not started inside the root file system: its services are started by the test that
     # runs the host, never by the package installs.
-    if ! debootstrap --variant=minbase --include="$PACKAGES" "$suite" "$root" "$(mirror)" >"$log" 2>&1; then
+    if ! debootstrap --variant=minbase --include="$(packages "$suite")" "$suite" "$root" "$(mirror)" >"$log" 2>&1; then
         echo "host_image.sh: debootstrap $suite failed; last lines of $log:" >&2
         tail -n 15 "$log" >&2
         rm -rf --one-file-system "$root"
@@ -86,6 +111,8 @@ build_one() {  # SUITE: writes the tarball, or fails with the log's last lines
     : >"$root/etc/machine-id"
     tar -C "$root" -cf "$out.part" . && mv "$out.part" "$out"
     rm -rf --one-file-system "$root"
+    # Tarballs of this suite from an earlier recipe or package list are not used any more.
+    find "$CACHE" -maxdepth 1 -name "$suite-*.tar" ! -path "$out" -delete
     echo "host image $suite: built in $((SECONDS - t0))s ($(du -h "$out" | cut -f1), $out)"
 }
 
@@ -122,7 +149,10 @@ load() {
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case $cmd in
-    build) [ $# -ge 1 ] || usage; build "$@" ;;
+    build)
+        # shellcheck disable=SC2086 # SUITES is a list of words
+        if [ $# -eq 0 ]; then set -- $SUITES; fi
+        build "$@" ;;
     load) [ $# -ge 2 ] || usage; load "$@" ;;
     name) [ $# -eq 1 ] || usage; check_suite "$1"; image_name "$1" ;;
     *) usage ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the test suite needs; idempotent, quiet (one line per step).
 #
-#  1. system packages docker.io, busybox-static, docker-registry (apt, only when one is
+#  1. system packages docker.io, busybox-static, docker-registry, debootstrap (the fleet's
+#     host images) and openssh-client (Ansible's SSH to the fleet) (apt, only when one is
 #     missing and we are root; their services are not started by the install)
 #  2. .venv with tests/requirements.txt (skipped when the stamp shows it is current)
 #  3. the offline stand-in for ansible-test's get-pip bootstrap script
@@ -15,7 +16,7 @@ VENV=${VENV:-$ROOT/.venv}
 REQS=$ROOT/tests/requirements.txt
 LOGDIR=$ROOT/.tmp
 LOG=$LOGDIR/setup.log
-APT_PACKAGES=(docker.io busybox-static docker-registry)
+APT_PACKAGES=(docker.io busybox-static docker-registry debootstrap openssh-client)
 
 say() { echo "setup: $*"; }
 fail() {
@@ -39,6 +40,8 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(dockerd)
 command -v docker >/dev/null 2>&1 || missing+=(docker)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(ssh)
 if command -v dpkg-query >/dev/null 2>&1; then
     # The base image needs the *static* busybox; the dynamic one would not run FROM scratch.
     dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
@@ -75,7 +78,7 @@ if [ ${#missing[@]} -gt 0 ] || [ "${SETUP_FORCE_APT:-}" = 1 ]; then
         say "WARNING: missing ${missing[*]}; as root run: apt-get install -y ${APT_PACKAGES[*]} ${extra_packages[*]}" >&2
     fi
 else
-    say "system packages present (dockerd, docker, busybox-static, docker-registry)"
+    say "system packages present (dockerd, docker, busybox-static, docker-registry, debootstrap, ssh)"
 fi
 
 # ---------------------------------------------------------------- 2. virtualenv

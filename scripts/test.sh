@@ -69,6 +69,7 @@ CHILD=
 ENGINE=
 REGISTRY_DIR=
 COLL=
+HOST_IMAGES=
 T_START=$SECONDS
 
 # ------------------------------------------------------------------ process handling
@@ -141,6 +142,7 @@ cleanup() {
     trap '' INT TERM HUP
     cd "$ROOT" || cd /
     [ -n "$CHILD" ] && kill_group "$CHILD"
+    [ -n "$HOST_IMAGES" ] && kill_group "$HOST_IMAGES"
     [ -n "$WORK" ] && [ -d "$WORK" ] && stop_scenario_engines
     if [ -n "$REGISTRY_DIR" ] && [ -e "$REGISTRY_DIR" ]; then
         bash "$ROOT/scripts/registry.sh" stop "$REGISTRY_DIR" || echo "test.sh: WARNING: stopping the registry in $REGISTRY_DIR failed" >&2
@@ -233,6 +235,13 @@ copy_checkout || { echo "test.sh: copying the checkout to $COLL failed" >&2; ech
 mkdir -p "$LOGS"
 cd "$COLL" || exit 1
 echo "test.sh: testing a copy in $COLL"
+
+# The fleet's host images take minutes to build on a fresh machine: build them while the
+# earlier stages run (the ssh_fleet scenario asks again and waits; host_image.sh locks per suite).
+if wants molecule && [ -d extensions/molecule/ssh_fleet ]; then
+    setsid bash "$ROOT/scripts/host_image.sh" build >"$LOGS/host-images.log" 2>&1 </dev/null &
+    HOST_IMAGES=$!
+fi
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
