@@ -378,6 +378,7 @@ fi
 # 2.16's. Sanity is not repeated: it runs on the newest ansible-core only (docs/testing.md).
 if wants core216; then
     if [ -x "$VENV_CORE216/bin/ansible-test" ]; then
+        echo "== core216: $("$VENV_CORE216/bin/ansible-test" --version 2>&1) (.venv-core216)"
         STAGE_PY=$VENV_CORE216/bin/python pytest_stage core216-units tests/unit "${UNITS_EXTRA[@]}"
         integration_stage core216-integration PATH="$VENV_CORE216/bin:$PATH" VIRTUAL_ENV="$VENV_CORE216"
     else
