@@ -1,5 +1,5 @@
 # tidy.docker developer entry points; CI runs `make test` (.ci/run).
-#   make test                      sanity, lint, unit, integration, engine and Molecule tests (scripts/test.sh)
+#   make test                      sanity, lint, unit, integration (also under ansible-core 2.16), engine and Molecule tests (scripts/test.sh)
 #   make integration ARGS=image_info   one stage, extra arguments passed to it
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -11,9 +11,9 @@ ARGS    ?=
 .PHONY: help setup test sanity lint units integration engine molecule sandbox sandbox-stop demo bench build clean
 
 help:
-	@echo "make setup         install docker.io/busybox-static/docker-registry (apt), .venv, ansible-test stand-in"
-	@echo "make test          the whole suite: sanity, lint, units, integration, engine, molecule (scripts/test.sh)"
-	@echo "make sanity|lint|units|integration|engine|molecule [ARGS=...]   one stage"
+	@echo "make setup         install docker.io/busybox-static/docker-registry (apt), .venv, .venv-core216, ansible-test stand-in"
+	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, molecule (scripts/test.sh)"
+	@echo "make sanity|lint|units|integration|core216|engine|molecule [ARGS=...]   one stage"
 	@echo "                   (lint: ansible-lint production profile, antsibull-docs, antsibull-changelog;"
 	@echo "                    molecule: the scenarios of extensions/molecule/, ARGS=fleet for one)"
 	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter"
@@ -29,7 +29,7 @@ setup:
 test:
 	@bash scripts/test.sh $(ARGS)
 
-sanity lint units integration engine molecule:
+sanity lint units integration core216 engine molecule:
 	@STAGES=$@ bash scripts/test.sh $(ARGS)
 
 sandbox: setup

@@ -4,16 +4,20 @@
 #  1. system packages docker.io, busybox-static, docker-registry, debootstrap (the fleet's
 #     host images) and openssh-client (Ansible's SSH to the fleet) (apt, only when one is
 #     missing and we are root; their services are not started by the install)
-#  2. .venv with tests/requirements.txt (skipped when the stamp shows it is current)
-#  3. the offline stand-in for ansible-test's get-pip bootstrap script
+#  2. .venv with tests/requirements.txt, and .venv-core216 with tests/requirements-core216.txt
+#     (the oldest ansible-core that requires_ansible admits, for the core216 stage of
+#     scripts/test.sh); each skipped when its stamp shows it is current
+#  3. the offline stand-in for ansible-test's get-pip bootstrap script, for the pip release
+#     that each venv's ansible-test pins
 #
 # Environment: PYTHON (interpreter for a new venv; default python3.11, else python3),
-# VENV (default <repo>/.venv), SETUP_FORCE_APT=1 (run the apt step even if nothing is missing).
+# VENV (default <repo>/.venv), VENV_CORE216 (default <repo>/.venv-core216),
+# SETUP_FORCE_APT=1 (run the apt step even if nothing is missing).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
-REQS=$ROOT/tests/requirements.txt
+VENV_CORE216=${VENV_CORE216:-$ROOT/.venv-core216}
 LOGDIR=$ROOT/.tmp
 LOG=$LOGDIR/setup.log
 APT_PACKAGES=(docker.io busybox-static docker-registry debootstrap openssh-client)
@@ -81,31 +85,40 @@ else
     say "system packages present (dockerd, docker, busybox-static, docker-registry, debootstrap, ssh)"
 fi
 
-# ---------------------------------------------------------------- 2. virtualenv
-if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
-    command -v "$PYTHON" >/dev/null 2>&1 || fail "no $PYTHON on PATH"
-    "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-        || fail "$PYTHON is $("$PYTHON" -V 2>&1); ansible-core 2.19 needs Python >= 3.11 (set PYTHON=...)"
-    "$PYTHON" -m venv --clear "$VENV" >>"$LOG" 2>&1 || fail "$PYTHON -m venv $VENV failed"
-    say "created $VENV with $("$VENV/bin/python" -V 2>&1)"
-fi
-
-stamp=$VENV/.tidy-requirements.sha256
-want=$( { cat "$REQS"; "$VENV/bin/python" -V 2>&1; } | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    say "venv current ($VENV)"
-else
-    t0=$SECONDS
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q -r "$REQS" >>"$LOG" 2>&1 \
-        || fail "pip install -r tests/requirements.txt failed"
-    echo "$want" >"$stamp"
-    say "installed tests/requirements.txt into $VENV ($((SECONDS - t0))s)"
-fi
+# ---------------------------------------------------------------- 2. virtualenvs
+# install_venv DIR REQUIREMENTS: create DIR if needed, pip install -r REQUIREMENTS unless the
+# stamp (hash of the file and the interpreter version) says it is current.
+install_venv() {
+    local venv=$1 reqs=$2 name=${2#"$ROOT"/} stamp want t0
+    if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        command -v "$PYTHON" >/dev/null 2>&1 || fail "no $PYTHON on PATH"
+        "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || fail "$PYTHON is $("$PYTHON" -V 2>&1); ansible-core 2.19 needs Python >= 3.11 (set PYTHON=...)"
+        "$PYTHON" -m venv --clear "$venv" >>"$LOG" 2>&1 || fail "$PYTHON -m venv $venv failed"
+        say "created $venv with $("$venv/bin/python" -V 2>&1)"
+    fi
+    stamp=$venv/.tidy-requirements.sha256
+    want=$( { cat "$reqs"; "$venv/bin/python" -V 2>&1; } | sha256sum | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        say "venv current ($venv)"
+    else
+        t0=$SECONDS
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install -q -r "$reqs" >>"$LOG" 2>&1 \
+            || fail "pip install -r $name failed"
+        echo "$want" >"$stamp"
+        say "installed $name into $venv ($((SECONDS - t0))s)"
+    fi
+}
+install_venv "$VENV" "$ROOT/tests/requirements.txt"
+install_venv "$VENV_CORE216" "$ROOT/tests/requirements-core216.txt"
 
 # ---------------------------------------------------------------- 3. get-pip stand-in
 # ansible-test runs ~/.ansible/test/cache/get_pip_<X_Y>.py (X.Y = the pip release it pins
-# in ansible_test/_internal/python_requirements.py) to bootstrap pip in its venvs.
-pip_version=$("$VENV/bin/python" - <<'EOF'
+# in ansible_test/_internal/python_requirements.py: 24.2 on core 2.19, 23.1.2 on 2.16) to
+# bootstrap pip in its venvs; each venv's ansible-test gets one.
+cache=${HOME:-/root}/.ansible/test/cache
+for venv in "$VENV" "$VENV_CORE216"; do
+    pip_version=$("$venv/bin/python" - <<'EOF'
 import importlib.util, os, re, sys
 spec = importlib.util.find_spec("ansible_test")
 if spec is None:
@@ -118,13 +131,13 @@ if not match:
     sys.exit("cannot find the pinned pip version in " + path)
 print(match.group(1))
 EOF
-) || fail "could not read ansible-test's pip version"
-cache=${HOME:-/root}/.ansible/test/cache
-target=$cache/get_pip_${pip_version//./_}.py
-if cmp -s "$ROOT/scripts/get_pip_standin.py" "$target"; then
-    say "get-pip stand-in current ($target)"
-else
-    mkdir -p "$cache"
-    cp "$ROOT/scripts/get_pip_standin.py" "$target"
-    say "wrote get-pip stand-in for pip $pip_version ($target)"
-fi
+    ) || fail "could not read the pip version ansible-test pins in $venv"
+    target=$cache/get_pip_${pip_version//./_}.py
+    if cmp -s "$ROOT/scripts/get_pip_standin.py" "$target"; then
+        say "get-pip stand-in current ($target)"
+    else
+        mkdir -p "$cache"
+        cp "$ROOT/scripts/get_pip_standin.py" "$target"
+        say "wrote get-pip stand-in for pip $pip_version ($target)"
+    fi
+done

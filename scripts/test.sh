@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite (`make test`): sanity, lint, unit, integration, engine and Molecule tests.
+# The whole test suite (`make test`): sanity, lint, unit, integration, engine and Molecule tests,
+# and the unit and integration tests again under the oldest supported ansible-core (core216).
 #
 #   scripts/test.sh                              all stages (engine only if tests/engine exists,
 #                                                molecule only if extensions/molecule exists)
 #   STAGES="units integration" scripts/test.sh   a subset (order is always sanity, lint, units,
-#                                                integration, engine, molecule)
+#                                                integration, core216, engine, molecule)
 #   STAGES=integration scripts/test.sh image_info
 #                                                extra arguments go to the one selected stage:
 #                                                ansible-test sanity / pytest tests/unit /
 #                                                ansible-test integration / pytest tests/engine /
-#                                                molecule scenario names (default: all)
+#                                                molecule scenario names (default: all);
+#                                                core216: integration targets
 #   SANITY_ARGS=... UNITS_ARGS=... INTEGRATION_ARGS=... ENGINE_ARGS=... MOLECULE_ARGS=...
 #                                                extra arguments per stage, with any STAGES
+#                                                (core216 takes UNITS_ARGS and INTEGRATION_ARGS)
 #
 # How: scripts/setup.sh; a temp dir WORK; the checkout's files (git ls-files, so no .venv
 # and nothing ignored) copied to WORK/ansible_collections/tidy/docker, where ansible-test
@@ -21,7 +24,9 @@
 # tests/integration/integration_config.yml (docker_host, registry); tests/engine gets the
 # engine as TIDY_TEST_DOCKER_HOST. The lint stage runs ansible-lint (production profile,
 # offline), antsibull-docs lint-collection-docs --plugin-docs and antsibull-changelog lint on
-# the copy. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
+# the copy. The core216 stage runs the units and integration stages again with .venv-core216
+# (ansible-core 2.16, the lowest version meta/runtime.yml admits; tests/requirements-core216.txt),
+# on the same engine; its results are counted as core216-units and core216-integration. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
 # (ANSIBLE_COLLECTIONS_PATH=WORK); the scenarios start and stop private engines of their own
 # under TMPDIR (WORK/tmp), and whatever a failed scenario leaves is stopped after it. Every
 # stage runs even when an earlier one failed. On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
@@ -31,8 +36,9 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
+VENV_CORE216=${VENV_CORE216:-$ROOT/.venv-core216}
 PYVER=${TIDY_PYTHON_VERSION:-3.11}
-DEFAULT_STAGES="sanity lint units integration"
+DEFAULT_STAGES="sanity lint units integration core216"
 [ -d "$ROOT/tests/engine" ] && DEFAULT_STAGES+=" engine"
 [ -d "$ROOT/extensions/molecule" ] && DEFAULT_STAGES+=" molecule"
 STAGES=${STAGES:-$DEFAULT_STAGES}
@@ -46,8 +52,8 @@ unset DOCKER_HOST DOCKER_CONTEXT
 selected=()
 for stage in $STAGES; do
     case $stage in
-        sanity|lint|units|integration|engine|molecule) selected+=("$stage") ;;
-        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, engine, molecule)" >&2; exit 2 ;;
+        sanity|lint|units|integration|core216|engine|molecule) selected+=("$stage") ;;
+        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, core216, engine, molecule)" >&2; exit 2 ;;
     esac
 done
 [ ${#selected[@]} -gt 0 ] || { echo "test.sh: STAGES is empty" >&2; exit 2; }
@@ -57,7 +63,7 @@ if [ $# -gt 0 ]; then
     case ${selected[0]} in
         sanity) SANITY_EXTRA+=("$@") ;;
         units) UNITS_EXTRA+=("$@") ;;
-        integration) INTEGRATION_EXTRA+=("$@") ;;
+        integration|core216) INTEGRATION_EXTRA+=("$@") ;;
         engine) ENGINE_EXTRA+=("$@") ;;
         molecule) MOLECULE_EXTRA+=("$@") ;;
         lint) echo "test.sh: the lint stage takes no arguments" >&2; exit 2 ;;
@@ -225,7 +231,7 @@ copy_checkout() {
             | tar -C "$ROOT" --null --no-recursion -T - -cf - \
             | tar -C "$COLL" -xf -
     else
-        tar -C "$ROOT" --exclude=./.git --exclude=./.venv --exclude=./.sandbox --exclude=./.tmp \
+        tar -C "$ROOT" --exclude=./.git --exclude=./.venv --exclude=./.venv-core216 --exclude=./.sandbox --exclude=./.tmp \
             --exclude=./collections --exclude=./tests/output --exclude=./.ansible \
             --exclude=./tests/integration/integration_config.yml --exclude=__pycache__ \
             -cf - . | tar -C "$COLL" -xf -
@@ -247,10 +253,11 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 RESULTS=()
 
-# record STAGE RC COUNTS_SOURCE SECONDS
+# record STAGE RC COUNTS_SOURCE SECONDS [KIND]: KIND (default STAGE) is how
+# scripts/stage_results.py counts COUNTS_SOURCE (sanity, lint, units, integration, ...).
 record() {
-    local stage=$1 rc=$2 src=$3 secs=$4 p f s note line
-    read -r p f s note < <("$PY" "$ROOT/scripts/stage_results.py" "$stage" "$rc" "$src" 2>/dev/null || echo "0 1 0 could not count results")
+    local stage=$1 rc=$2 src=$3 secs=$4 kind=${5:-$1} p f s note line
+    read -r p f s note < <("$PY" "$ROOT/scripts/stage_results.py" "$kind" "$rc" "$src" 2>/dev/null || echo "0 1 0 could not count results")
     TOTAL_PASSED=$((TOTAL_PASSED + p))
     TOTAL_FAILED=$((TOTAL_FAILED + f))
     line="$stage: $p passed, $f failed"
@@ -299,17 +306,18 @@ if wants lint; then
 fi
 
 # ------------------------------------------------------------------ units
-# pytest_stage STAGE DIR EXTRA...: pytest on DIR of the copy, junit to tests/output/junit/STAGE.xml
+# pytest_stage STAGE DIR EXTRA...: pytest on DIR of the copy, junit to tests/output/junit/STAGE.xml,
+# with the interpreter STAGE_PY (default: .venv's).
 pytest_stage() {
-    local stage=$1 dir=$2 rc t0=$SECONDS
+    local stage=$1 dir=$2 py=${STAGE_PY:-$PY} rc t0=$SECONDS
     shift 2
-    echo "== $stage: pytest $dir $*"
+    echo "== $stage: pytest $dir $* ($py)"
     mkdir -p tests/output/junit
     run "$LOGS/$stage.log" env PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}" \
-        "$PY" -m pytest "$dir" --rootdir . -p no:cacheprovider -q \
+        "$py" -m pytest "$dir" --rootdir . -p no:cacheprovider -q \
         --junitxml "tests/output/junit/$stage.xml" "$@"
     rc=$?
-    record "$stage" "$rc" "tests/output/junit/$stage.xml" $((SECONDS - t0))
+    record "$stage" "$rc" "tests/output/junit/$stage.xml" $((SECONDS - t0)) units
 }
 
 if wants units; then
@@ -344,24 +352,46 @@ ensure_engine() {
 }
 
 # ------------------------------------------------------------------ integration
-if wants integration; then
-    t0=$SECONDS
+# integration_stage STAGE [VAR=VALUE...]: ansible-test integration --local against the private
+# engine, run under `env VAR=VALUE...` (core216: its venv first on PATH).
+integration_stage() {
+    local stage=$1 rc t0=$SECONDS
+    shift
     if ! ensure_engine; then
-        record_failure integration $((SECONDS - t0)) "$ENGINE_STATE"
-    else
-        mkdir -p tests/integration
-        cat >tests/integration/integration_config.yml <<EOF
+        record_failure "$stage" $((SECONDS - t0)) "$ENGINE_STATE"
+        return
+    fi
+    mkdir -p tests/integration
+    cat >tests/integration/integration_config.yml <<EOF
 # written by scripts/test.sh: the private engine and registry of this run
 docker_host: $HOST
 registry: $(tail -n 1 "$WORK/registry.address")
 tidy_test_image: tidy-test/busybox:latest
 EOF
-        echo "== integration: ansible-test integration --python $PYVER --local ${INTEGRATION_EXTRA[*]}"
-        # --allow-destructive: the targets only touch the private engine of this run.
-        run "$LOGS/integration.log" ansible-test integration --python "$PYVER" --local \
-            --continue-on-error --allow-destructive --color no "${INTEGRATION_EXTRA[@]}"
-        rc=$?
-        record integration "$rc" "$LOGS/integration.log" $((SECONDS - t0))
+    echo "== $stage: ansible-test integration --python $PYVER --local ${INTEGRATION_EXTRA[*]}"
+    # --allow-destructive: the targets only touch the private engine of this run.
+    run "$LOGS/$stage.log" env "$@" ansible-test integration --python "$PYVER" --local \
+        --continue-on-error --allow-destructive --color no "${INTEGRATION_EXTRA[@]}"
+    rc=$?
+    record "$stage" "$rc" "$LOGS/$stage.log" $((SECONDS - t0)) integration
+}
+
+if wants integration; then
+    integration_stage integration
+fi
+
+# ------------------------------------------------------------------ core216
+# units and integration again under ansible-core 2.16 (newest patch), the lowest release that
+# meta/runtime.yml's requires_ansible admits: .venv-core216, from tests/requirements-core216.txt.
+# Its bin/ goes first on PATH, so that ansible-test and the python$PYVER it looks up there are
+# 2.16's. Sanity is not repeated: it runs on the newest ansible-core only (docs/testing.md).
+if wants core216; then
+    if [ -x "$VENV_CORE216/bin/ansible-test" ]; then
+        echo "== core216: $("$VENV_CORE216/bin/ansible-test" --version 2>&1) (.venv-core216)"
+        STAGE_PY=$VENV_CORE216/bin/python pytest_stage core216-units tests/unit "${UNITS_EXTRA[@]}"
+        integration_stage core216-integration PATH="$VENV_CORE216/bin:$PATH" VIRTUAL_ENV="$VENV_CORE216"
+    else
+        record_failure core216 0 "no $VENV_CORE216/bin/ansible-test (scripts/setup.sh makes it)"
     fi
 fi
 
