@@ -254,10 +254,8 @@ def test_unreachable_engine(default_settings, exc, reason):
     (requests.exceptions.ConnectionError(DENIED), "permission was denied", "docker group"),
     (docker.errors.DockerException(f"Error while fetching server API version: {DENIED}"), "permission was denied",
      "docker group"),
-    (docker.errors.DockerException("Install paramiko package to enable ssh:// support"),
-     "ssh:// needs the paramiko package on the managed node", "use_ssh_client=true"),
     (requests.exceptions.ConnectionError(NO_DNS), "the host name does not resolve", "docker_host"),
-], ids=["denied", "sdk-denied", "paramiko", "dns"])
+], ids=["denied", "sdk-denied", "dns"])
 def test_unreachable_for_a_reason_a_restart_does_not_fix(default_settings, exc, cause, fix):
     """The engine may well be running: the message names the fix for this cause, and does not send the user
     off to start the engine."""
