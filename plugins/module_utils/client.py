@@ -18,6 +18,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import traceback
 import typing as t
 from dataclasses import dataclass
@@ -272,6 +273,9 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+# Docker 20.10's answer (HTTP 500) to /system/df while another disk-usage request is running.
+_DISK_USAGE_BUSY = "a disk usage operation is already running"
+
 # A kept-alive connection the engine closed while idle fails like this on its next request,
 # before the engine saw the request: then it is safe to send it again on a new connection.
 _STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
@@ -348,11 +352,23 @@ class EngineClient:
         return wanted
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
-        """Run one SDK call; any failure leaves as a domain error."""
-        try:
-            return method(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            raise translate_error(exc, self.settings) from exc
+        """Run one SDK call; any failure leaves as a domain error.
+
+        Docker 20.10 refuses a disk-usage request while another one (of any client) is running,
+        where newer engines share the answer; such a call is repeated until the other one is
+        done, within ``timeout``. Only the read-only ``/system/df`` is refused that way.
+        """
+        deadline = time.monotonic() + self.settings.timeout
+        delay = 0.1
+        while True:
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001
+                error = translate_error(exc, self.settings)
+                if _DISK_USAGE_BUSY not in str(error) or time.monotonic() + delay > deadline:
+                    raise error from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def request(self, verb: str, path: str, query: t.Mapping[str, t.Any] | None = None) -> t.Any:
         """One Engine API request (``path`` below the version prefix); its JSON answer, None if empty.

@@ -21,10 +21,11 @@ from ansible_collections.tidy.docker.plugins.module_utils.client import (
     TidyDockerModule,
     broken_sdk_error,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.errors import SdkError
+from ansible_collections.tidy.docker.plugins.module_utils.errors import EngineError, SdkError
 from ansible_collections.tidy.docker.tests.unit.plugins.module_utils.conftest import connection_params
 
 ENGINE = {"Version": "20.10.24+dfsg1", "ApiVersion": "1.41", "MinAPIVersion": "1.12"}
+DF_BUSY = "a disk usage operation is already running"
 
 
 class RecordingClient:
@@ -191,6 +192,66 @@ def test_ca_bundle_variables_do_not_replace_ca_path(cert_dir, monkeypatch):
 def test_tls_hostname_reaches_urllib3(hostname, expected):
     adapter = client_module._TlsAdapter(True, None, hostname)
     assert adapter.poolmanager.connection_pool_kw.get("assert_hostname", "absent") == expected
+
+
+# ---------------------------------------------------------------- Docker 20.10's busy disk-usage answer
+
+
+def busy() -> docker.errors.APIError:
+    response = requests.Response()
+    response.status_code = 500
+    return docker.errors.APIError("500 Server Error", response=response, explanation=DF_BUSY)
+
+
+def bare_client(timeout: int = 60) -> EngineClient:
+    client = EngineClient.__new__(EngineClient)
+    client.settings = settings(timeout=timeout)
+    return client
+
+
+def test_busy_disk_usage_is_asked_again(monkeypatch):
+    sleeps: list[float] = []
+    monkeypatch.setattr(client_module.time, "sleep", sleeps.append)
+    answers: list[t.Any] = [busy(), busy(), busy(), {"LayersSize": 1}]
+
+    def df() -> t.Any:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert bare_client().call(df) == {"LayersSize": 1}
+    assert sleeps == [0.1, 0.2, 0.4]
+
+
+def test_busy_disk_usage_gives_up_at_the_timeout(monkeypatch):
+    clock = iter([100.0, 100.5, 101.5])  # start, after the first refusal, after the second
+    monkeypatch.setattr(client_module.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(client_module.time, "sleep", lambda seconds: None)
+    calls = []
+
+    def df() -> t.NoReturn:
+        calls.append(1)
+        raise busy()
+
+    with pytest.raises(EngineError, match=f"answered 500: {DF_BUSY}$"):
+        bare_client(timeout=1).call(df)
+    assert len(calls) == 2
+
+
+def test_other_server_errors_are_not_repeated(monkeypatch):
+    monkeypatch.setattr(client_module.time, "sleep", lambda seconds: pytest.fail("slept"))
+    response = requests.Response()
+    response.status_code = 500
+    calls = []
+
+    def remove() -> t.NoReturn:
+        calls.append(1)
+        raise docker.errors.APIError("500", response=response, explanation="driver failed")
+
+    with pytest.raises(EngineError, match="answered 500: driver failed$"):
+        bare_client().call(remove)
+    assert calls == [1]
 
 
 # ---------------------------------------------------------------- the module's SDK checks
