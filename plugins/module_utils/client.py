@@ -22,7 +22,7 @@ import time
 import traceback
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -170,6 +170,35 @@ def _unreachable(exc: BaseException, settings: ConnectionSettings) -> EngineUnre
                              docker_host=settings.docker_host, error=text)
 
 
+# marker in the SSL error text -> (cause, fix); {name}, {ca} and {cert} are filled in from the settings.
+_TLS_REASONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("Hostname mismatch", "doesn't match"), "the engine's certificate is not valid for the name {name}",
+     "set tls_hostname to a name the certificate holds, or use that name in docker_host"),
+    (("CERTIFICATE_VERIFY_FAILED",), "the engine's certificate is not signed by a CA in {ca}",
+     "point ca_path (or DOCKER_CERT_PATH) at the CA that signed the engine's certificate"),
+    (("ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_REQUIRED", "ALERT_UNKNOWN_CA", "certificate required"),
+     "the engine refused {cert}",
+     "set client_cert and client_key (or DOCKER_CERT_PATH) to a certificate signed by the CA the engine trusts"),
+    (("WRONG_VERSION_NUMBER", "record layer failure"), "the engine does not speak TLS at that address",
+     "use the engine's TLS port, or set tls and validate_certs to false"),
+)
+
+
+def _tls_failure(exc: BaseException, settings: ConnectionSettings) -> TlsError:
+    text = str(exc)
+    name = settings.tls_hostname or urlsplit(settings.docker_host.replace("tcp://", "https://", 1)).hostname
+    fill = {"name": name,
+            "ca": settings.ca_path or "the system's CA store",
+            "cert": f"the client certificate {settings.client_cert}" if settings.client_cert
+            else "the connection: it requires a client certificate and none was given"}
+    cause, fix = next(((why.format(**fill), fix) for markers, why, fix in _TLS_REASONS
+                       if any(marker in text for marker in markers)),
+                      ("the TLS handshake failed", "check ca_path, client_cert, client_key (or DOCKER_CERT_PATH), "
+                       "validate_certs and tls_hostname"))
+    return TlsError(f"TLS with the Docker engine at {settings.docker_host} failed: {cause}; {fix}.",
+                    docker_host=settings.docker_host, error=text)
+
+
 def _timed_out(settings: ConnectionSettings) -> EngineTimeout:
     return EngineTimeout(f"The Docker engine at {settings.docker_host} did not answer within {settings.timeout} "
                          "seconds; raise timeout (or DOCKER_TIMEOUT), or check the engine's health.",
@@ -181,9 +210,9 @@ def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDoc
     if isinstance(exc, TidyDockerError):
         return exc
     host = settings.docker_host
-    if isinstance(exc, requests.exceptions.SSLError):
-        return TlsError(f"TLS with the Docker engine at {host} failed ({exc}); check ca_path, client_cert, client_key "
-                        "(or DOCKER_CERT_PATH), validate_certs and tls_hostname.", docker_host=host)
+    if isinstance(exc, requests.exceptions.SSLError) or (
+            settings.use_tls and isinstance(exc, requests.exceptions.ConnectionError) and "SSL" in str(exc)):
+        return _tls_failure(exc, settings)
     if isinstance(exc, docker.errors.TLSParameterError):
         return TlsError(f"Bad TLS settings for {host}: {exc.msg}", docker_host=host)
     if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.Timeout)):
