@@ -199,6 +199,45 @@ def _tls_failure(exc: BaseException, settings: ConnectionSettings) -> TlsError:
                     docker_host=settings.docker_host, error=text)
 
 
+# paramiko's exception class name (matched by name: paramiko is the SDK's import, not ours) -> (cause, fix).
+_PARAMIKO_REASONS: dict[str, tuple[str, str]] = {
+    "AuthenticationException": (
+        "the ssh server refused the login",
+        "give the user running the module a key the server accepts (IdentityFile in ~/.ssh/config, or ssh-agent), "
+        "or fix the user in docker_host"),
+    "BadHostKeyException": (
+        "the ssh server's host key differs from the one in known_hosts",
+        "check the host, then update ~/.ssh/known_hosts of the user running the module"),
+    "PasswordRequiredException": (
+        "the ssh key needs a passphrase", "load the key into ssh-agent, or set use_ssh_client=true"),
+}
+_SSH_TRY = ("run '{command}' as the user running the module to see why (login refused, unknown host key, or no "
+            "docker CLI on that host)")
+_UNKNOWN_HOST_KEY = ("the ssh server's host key is not in known_hosts",
+                     "add it to ~/.ssh/known_hosts of the user running the module (ssh-keyscan), or connect once with ssh")
+
+
+def _ssh_failure(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable | None:
+    """Why an ssh:// connection failed, when the exception tells; None to translate it otherwise."""
+    text = str(exc)
+    if type(exc).__module__.split(".")[0] == "paramiko":
+        reason = _PARAMIKO_REASONS.get(type(exc).__name__) or (
+            _UNKNOWN_HOST_KEY if "not found in known_hosts" in text else ("the ssh connection failed", _SSH_TRY))
+    elif settings.use_ssh_client and (isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError))
+                                      or "Error while fetching server API version" in text):
+        # The ssh command's own explanation went to its stderr, which the SDK does not capture.
+        reason = ("the ssh command closed the connection", _SSH_TRY)
+    else:
+        return None
+    cause, fix = reason
+    address = urlsplit(settings.docker_host)
+    fix = fix.format(command=" ".join(
+        ["ssh"] + (["-p", str(address.port)] if address.port else [])
+        + [f"{address.username + '@' if address.username else ''}{address.hostname}", "docker", "system", "dial-stdio"]))
+    return EngineUnreachable(f"Cannot reach the Docker engine at {settings.docker_host}: {cause}. "
+                             f"{fix[0].upper()}{fix[1:]}.", docker_host=settings.docker_host, error=text)
+
+
 def _timed_out(settings: ConnectionSettings) -> EngineTimeout:
     return EngineTimeout(f"The Docker engine at {settings.docker_host} did not answer within {settings.timeout} "
                          "seconds; raise timeout (or DOCKER_TIMEOUT), or check the engine's health.",
@@ -210,6 +249,9 @@ def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDoc
     if isinstance(exc, TidyDockerError):
         return exc
     host = settings.docker_host
+    ssh_failure = _ssh_failure(exc, settings) if host.startswith("ssh://") else None
+    if ssh_failure is not None:
+        return ssh_failure
     if isinstance(exc, requests.exceptions.SSLError) or (
             settings.use_tls and isinstance(exc, requests.exceptions.ConnectionError) and "SSL" in str(exc)):
         return _tls_failure(exc, settings)

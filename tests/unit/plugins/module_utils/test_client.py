@@ -329,6 +329,61 @@ def test_ssl_errors_name_cause_and_fix(make_params, cert_dir, options, text, cau
     assert error.context == {"docker_host": TCP, "error": str(exc)}
 
 
+SSH = "ssh://deploy@engine.example:2222"
+SSH_COMMAND = "'ssh -p 2222 deploy@engine.example docker system dial-stdio'"
+
+
+def paramiko_error(name: str, text: str) -> Exception:
+    """An exception shaped like paramiko's (the tests need no paramiko)."""
+    kind = type(name, (Exception,), {"__module__": "paramiko.ssh_exception"})
+    return kind(text)
+
+
+@pytest.mark.parametrize(("exc", "cause", "fix"), [
+    (paramiko_error("AuthenticationException", "Authentication failed."), "the ssh server refused the login",
+     "Give the user running the module a key the server accepts"),
+    (paramiko_error("BadHostKeyException", "Host key for server 'engine.example' does not match"),
+     "the ssh server's host key differs from the one in known_hosts", "Check the host, then update"),
+    (paramiko_error("PasswordRequiredException", "private key file is encrypted"), "the ssh key needs a passphrase",
+     "Load the key into ssh-agent"),
+    (paramiko_error("SSHException", "Server '[engine.example]:2222' not found in known_hosts"),
+     "the ssh server's host key is not in known_hosts", "Add it to ~/.ssh/known_hosts"),
+    (paramiko_error("SSHException", "Error reading SSH protocol banner"), "the ssh connection failed",
+     f"Run {SSH_COMMAND} as the user running the module"),
+], ids=["auth", "bad-host-key", "passphrase", "unknown-host", "other"])
+def test_paramiko_failures(make_params, exc, cause, fix):
+    error = translate_error(exc, settings_for(make_params, docker_host=SSH))
+    assert error.__class__ is EngineUnreachable
+    assert str(error).startswith(f"Cannot reach the Docker engine at {SSH}: {cause}. {fix}"), str(error)
+    assert error.context == {"docker_host": SSH, "error": str(exc)}
+
+
+@pytest.mark.parametrize("exc", [
+    requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection "
+                                        "without response'))"),
+    BrokenPipeError(32, "Broken pipe"),
+    docker.errors.DockerException("Error while fetching server API version: ('Connection aborted.', "
+                                  "RemoteDisconnected('Remote end closed connection without response'))"),
+], ids=["requests", "oserror", "sdk"])
+def test_ssh_command_failure_says_how_to_see_why(make_params, exc):
+    error = translate_error(exc, settings_for(make_params, docker_host=SSH, use_ssh_client=True))
+    assert str(error) == (f"Cannot reach the Docker engine at {SSH}: the ssh command closed the connection. Run "
+                          f"{SSH_COMMAND} as the user running the module to see why (login refused, unknown host key, "
+                          "or no docker CLI on that host).")
+
+
+def test_ssh_without_user_or_port_in_the_command(make_params):
+    error = translate_error(BrokenPipeError(32, "Broken pipe"),
+                            settings_for(make_params, docker_host="ssh://engine.example", use_ssh_client=True))
+    assert "Run 'ssh engine.example docker system dial-stdio' as" in str(error)
+
+
+def test_paramiko_connection_error_is_translated_as_usual(make_params):
+    """Through paramiko, a refused TCP connection is an ordinary unreachable engine."""
+    error = translate_error(requests.exceptions.ConnectionError(REFUSED), settings_for(make_params, docker_host=SSH))
+    assert str(error) == f"Cannot reach the Docker engine at {SSH}: the connection was refused. {UNREACHABLE_FIX}"
+
+
 def test_ssl_failure_surfacing_as_a_connection_error(make_params):
     settings = settings_for(make_params, docker_host=TCP, tls=True)
     exc = requests.exceptions.ConnectionError("('Connection aborted.', SSLError(1, '[SSL: TLSV13_ALERT_CERTIFICATE_"
