@@ -19,8 +19,8 @@ import typing as t
 from pathlib import Path
 
 REPO = Path(__file__).absolute().parents[2]  # tests/helpers/ansible_cli.py -> repository root
-# `ansible -o` prints one line per host: "localhost | FAILED! => {...}".
-_ONE_LINE = re.compile(r"^localhost \| (?P<status>[A-Z]+)!? => (?P<result>\{.*\})\s*$", re.MULTILINE)
+# The minimal callback prints "localhost | FAILED! => {...}", the result as JSON (over several lines).
+_RESULT_START = re.compile(r"^localhost \| (?P<status>[A-Z]+)!? => ", re.MULTILINE)
 # The Docker client's own settings on this machine must not leak into a module run.
 _DOCKER_ENV = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH",
                "DOCKER_TLS_HOSTNAME", "DOCKER_API_VERSION", "DOCKER_TIMEOUT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -82,16 +82,18 @@ class ModuleRun(t.NamedTuple):
 def run_module(module: str, args: t.Mapping[str, t.Any], env: t.Mapping[str, str],
                interpreter: str | None = None, check: bool = False, timeout: int = 120) -> ModuleRun:
     """``ansible localhost -m tidy.docker.MODULE -a JSON``: the module's result as one dict."""
-    command = [controller_bin("ansible"), "localhost", "-o", "-m", f"tidy.docker.{module}",
+    command = [controller_bin("ansible"), "localhost", "-m", f"tidy.docker.{module}",
                "-a", json.dumps(dict(args)), "-e", f"ansible_python_interpreter={interpreter or sys.executable}"]
     if check:
         command.append("--check")
-    done = subprocess.run(command, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
+    env = {**env, "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.minimal", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     output = done.stdout + done.stderr
-    found = _ONE_LINE.search(done.stdout)
+    found = _RESULT_START.search(done.stdout)
     if found is None:
         raise AssertionError(f"ansible printed no result for tidy.docker.{module} (rc {done.returncode}):\n{output}")
-    return ModuleRun(found.group("status"), json.loads(found.group("result")), output)
+    result, _end = json.JSONDecoder().raw_decode(done.stdout, found.end())
+    return ModuleRun(found.group("status"), result, output)
 
 
 def scratch_dir(prefix: str) -> Path:
