@@ -2,7 +2,8 @@
 # Install what the test suite needs; idempotent, quiet (one line per step).
 #
 #  1. system packages docker.io, busybox-static, docker-registry, debootstrap (the fleet's
-#     host images) and openssh-client (Ansible's SSH to the fleet) (apt, only when one is
+#     host images), openssh-client (Ansible's SSH to the fleet), openssh-server and openssl
+#     (tests/connections: an sshd and TLS certificates of its own) (apt, only when one is
 #     missing and we are root; their services are not started by the install)
 #  2. .venv with tests/requirements.txt, and .venv-core216 with tests/requirements-core216.txt
 #     (the oldest ansible-core that requires_ansible admits, for the core216 stage of
@@ -20,7 +21,7 @@ VENV=${VENV:-$ROOT/.venv}
 VENV_CORE216=${VENV_CORE216:-$ROOT/.venv-core216}
 LOGDIR=$ROOT/.tmp
 LOG=$LOGDIR/setup.log
-APT_PACKAGES=(docker.io busybox-static docker-registry debootstrap openssh-client)
+APT_PACKAGES=(docker.io busybox-static docker-registry debootstrap openssh-client openssh-server openssl)
 
 say() { echo "setup: $*"; }
 fail() {
@@ -46,6 +47,8 @@ command -v docker >/dev/null 2>&1 || missing+=(docker)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(ssh)
+[ -x /usr/sbin/sshd ] || missing+=(sshd)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if command -v dpkg-query >/dev/null 2>&1; then
     # The base image needs the *static* busybox; the dynamic one would not run FROM scratch.
     dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
@@ -82,7 +85,7 @@ if [ ${#missing[@]} -gt 0 ] || [ "${SETUP_FORCE_APT:-}" = 1 ]; then
         say "WARNING: missing ${missing[*]}; as root run: apt-get install -y ${APT_PACKAGES[*]} ${extra_packages[*]}" >&2
     fi
 else
-    say "system packages present (dockerd, docker, busybox-static, docker-registry, debootstrap, ssh)"
+    say "system packages present (dockerd, docker, busybox-static, docker-registry, debootstrap, ssh, sshd, openssl)"
 fi
 
 # ---------------------------------------------------------------- 2. virtualenvs

@@ -40,6 +40,8 @@ VENV_CORE216=${VENV_CORE216:-$ROOT/.venv-core216}
 PYVER=${TIDY_PYTHON_VERSION:-3.11}
 DEFAULT_STAGES="sanity lint units integration core216"
 [ -d "$ROOT/tests/engine" ] && DEFAULT_STAGES+=" engine"
+[ -d "$ROOT/tests/compat" ] && DEFAULT_STAGES+=" compat"
+[ -d "$ROOT/tests/connections" ] && DEFAULT_STAGES+=" connections"
 [ -d "$ROOT/extensions/molecule" ] && DEFAULT_STAGES+=" molecule"
 STAGES=${STAGES:-$DEFAULT_STAGES}
 read -r -a SANITY_EXTRA <<<"${SANITY_ARGS:-}"
@@ -52,8 +54,8 @@ unset DOCKER_HOST DOCKER_CONTEXT
 selected=()
 for stage in $STAGES; do
     case $stage in
-        sanity|lint|units|integration|core216|engine|molecule) selected+=("$stage") ;;
-        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, core216, engine, molecule)" >&2; exit 2 ;;
+        sanity|lint|units|integration|core216|engine|compat|connections|molecule) selected+=("$stage") ;;
+        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, core216, engine, compat, connections, molecule)" >&2; exit 2 ;;
     esac
 done
 [ ${#selected[@]} -gt 0 ] || { echo "test.sh: STAGES is empty" >&2; exit 2; }
@@ -64,7 +66,7 @@ if [ $# -gt 0 ]; then
         sanity) SANITY_EXTRA+=("$@") ;;
         units) UNITS_EXTRA+=("$@") ;;
         integration|core216) INTEGRATION_EXTRA+=("$@") ;;
-        engine) ENGINE_EXTRA+=("$@") ;;
+        engine|compat|connections) ENGINE_EXTRA+=("$@") ;;
         molecule) MOLECULE_EXTRA+=("$@") ;;
         lint) echo "test.sh: the lint stage takes no arguments" >&2; exit 2 ;;
     esac
@@ -408,6 +410,38 @@ if wants engine; then
         export TIDY_TEST_DOCKER_HOST=$HOST
         pytest_stage engine tests/engine "${ENGINE_EXTRA[@]}"
     fi
+fi
+
+# ------------------------------------------------------------------ compat
+# tests/compat: every module with each Docker SDK a managed node may have (4.1.0, 5.0.3, the
+# newest), each in a venv that plays the node's interpreter, against the same engine. The
+# venvs are kept in the checkout's .tmp/compat between runs. Where pyenv has other Pythons,
+# the oldest and newest SDKs also run on the oldest and newest Python the nodes may have.
+compat_matrix() {
+    local matrix="4.1.0 5.0.3 7.2.0" pair sdk version python
+    for pair in 4.1.0@3.9 5.0.3@3.10 7.2.0@3.12 7.2.0@3.13; do
+        sdk=${pair%@*} version=${pair#*@}
+        for python in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version"; do
+            [ -x "$python" ] && matrix+=" $sdk@$python" && break
+        done
+    done
+    echo "$matrix"
+}
+if wants compat; then
+    t0=$SECONDS
+    if ! ensure_engine; then
+        record_failure compat $((SECONDS - t0)) "$ENGINE_STATE"
+    else
+        TIDY_TEST_DOCKER_HOST=$HOST TIDY_COMPAT_CACHE=$ROOT/.tmp/compat TIDY_COMPAT_MATRIX=${TIDY_COMPAT_MATRIX:-$(compat_matrix)} \
+            pytest_stage compat tests/compat "${ENGINE_EXTRA[@]}"
+    fi
+fi
+
+# ------------------------------------------------------------------ connections
+# tests/connections: tcp + TLS and ssh:// (paramiko and the ssh command) for real; it starts
+# its own engines and sshd on loopback and stops them.
+if wants connections; then
+    pytest_stage connections tests/connections "${ENGINE_EXTRA[@]}"
 fi
 
 # ------------------------------------------------------------------ molecule

@@ -24,7 +24,7 @@ import typing as t
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tidy.docker.plugins.module_utils.common import docker_argument_spec
 from ansible_collections.tidy.docker.plugins.module_utils.errors import (
@@ -43,6 +43,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.sdk_compat import (
     api_client_kwargs,
     check_sdk_version,
     check_ssh_transport,
+    missing_sdk_error,
 )
 
 DOCKER_IMPORT_ERROR: str | None
@@ -532,9 +533,8 @@ class TidyDockerModule(AnsibleModule):
         if DOCKER_BROKEN_IMPORT is not None:
             self.fail_with(broken_sdk_error(DOCKER_BROKEN_IMPORT))
         if DOCKER_IMPORT_ERROR is not None:
-            self.fail_json(msg=missing_required_lib("docker (Docker SDK for Python)",
-                                                    url="https://pypi.org/project/docker/"),
-                           exception=DOCKER_IMPORT_ERROR)
+            # Not missing_required_lib(): its text does not say how to install the SDK on a node.
+            self.fail_with(missing_sdk_error(sys.executable))
         try:
             check_sdk_version(sdk_version())
         except SdkError as exc:

@@ -46,6 +46,14 @@ def check_sdk_version(version: str) -> None:
                        f"{MIN_SDK_VERSION} tidy.docker needs; {_INSTALL_HINT}.", sdk_version=version)
 
 
+def missing_sdk_error(python: str) -> SdkError:
+    """No Docker SDK for the interpreter Ansible runs the module with, as one sentence with the fix."""
+    return SdkError(f"The Docker SDK for Python is not installed for {python} on the managed node; install it there "
+                    f"(apt-get install python3-docker on Debian and Ubuntu, or {python} -m pip install "
+                    f"'docker>={MIN_SDK_VERSION}'), or point ansible_python_interpreter at a Python that has it.",
+                    python=python)
+
+
 def api_client_kwargs(wanted: t.Mapping[str, t.Any], accepted: t.Collection[str],
                       sdk_version: str) -> dict[str, t.Any]:
     """The subset of ``wanted`` APIClient arguments the installed SDK takes.

@@ -12,6 +12,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.sdk_compat import (
     api_client_kwargs,
     check_sdk_version,
     check_ssh_transport,
+    missing_sdk_error,
     sdk_version_tuple,
 )
 
@@ -94,3 +95,12 @@ def test_ssh_without_paramiko_says_use_ssh_client_does_not_help():
         "use_ssh_client=true (the Docker SDK for Python 5.0.3 loads its ssh transport only with paramiko); install it "
         "there: apt-get install python3-paramiko, or pip install paramiko.")
     assert caught.value.context == {"docker_host": "ssh://deploy@engine.example", "sdk_version": "5.0.3"}
+
+
+def test_a_missing_sdk_names_the_interpreter_and_how_to_install_it():
+    error = missing_sdk_error("/usr/bin/python3.11")
+    assert str(error) == (
+        "The Docker SDK for Python is not installed for /usr/bin/python3.11 on the managed node; install it there "
+        "(apt-get install python3-docker on Debian and Ubuntu, or /usr/bin/python3.11 -m pip install 'docker>=4.1.0'), "
+        "or point ansible_python_interpreter at a Python that has it.")
+    assert error.context == {"python": "/usr/bin/python3.11"}
