@@ -6,7 +6,7 @@
     .venv/bin/python bench/profile_prune.py --keep /tmp/tbp --cprofile     # reuse them, with cProfile
 
 Runs what ``container_prune`` and then ``image_prune`` do (same functions of
-plugins/module_utils/prune.py, in the same order, with the benchmark's policy: all
+plugins/module_utils/_prune/ (read, apply, report), in the same order, with the benchmark's policy: all
 stopped containers, every unused image), on a freshly restored fixture, and prints the wall
 time and the CPU time of this Python process (all threads) for each step: the inventory reads, planning, the removals and the disk-usage reads.
 Without Ansible, so this is the module's own work, without interpreter start-up and AnsiballZ.
@@ -71,14 +71,11 @@ class CallStats:
 
 
 def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
-    from ansible_collections.tidy.docker.plugins.module_utils import prune, prune_options
-    from ansible_collections.tidy.docker.plugins.module_utils.client import ConnectionSettings, EngineClient
-    from ansible_collections.tidy.docker.plugins.module_utils.policy import (
-        ContainerPolicy,
-        ImagePolicy,
-        plan_container_removals,
-        plan_image_removals,
-    )
+    from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings
+    from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+    from ansible_collections.tidy.docker.plugins.module_utils._prune import apply, read, report
+    from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
+    from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import ContainerPolicy, ImagePolicy, plan_container_removals, plan_image_removals
 
     params = {"docker_host": host, "api_version": "auto", "timeout": 120, "tls": False, "validate_certs": False,
               "ca_path": None, "client_cert": None, "client_key": None, "tls_hostname": None, "use_ssh_client": False}
@@ -99,30 +96,30 @@ def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
     client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
     if calls:
         stats.install(client)
-    containers = step("containers_from_engine", lambda: prune.containers_from_engine(client))
+    containers = step("containers_from_engine", lambda: read.containers_from_engine(client))
     plan = step("plan_container_removals", lambda: plan_container_removals(
-        containers, ContainerPolicy(exclude_restart_policies=frozenset()), prune.now_utc()))
+        containers, ContainerPolicy(exclude_restart_policies=frozenset()), now_utc()))
     before = sum(c.size_rw for c in containers)
     outcome = step(f"apply_plan containers (parallel {parallel})",
-                   lambda: prune.apply_plan(plan, prune.container_remover(client, True), parallel))
-    step("container disk usage after", lambda: max(before - prune.disk_usage_of(client, "containers"), 0))
-    step("prune_result", lambda: prune.prune_result(outcome, "names", False, True, 0))
+                   lambda: apply.apply_plan(plan, apply.container_remover(client, True), parallel))
+    step("container disk usage after", lambda: max(before - read.disk_usage_of(client, "containers"), 0))
+    step("prune_result", lambda: report.prune_result(outcome, "names", False, True, 0))
     client.close()
     # ---- image_prune
     client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
     if calls:
         stats.install(client)
-    containers = step("containers_from_engine(details=False)", lambda: prune.containers_from_engine(client, details=False))
-    inventory = step("images_from_engine", lambda: prune.images_from_engine(client))
+    containers = step("containers_from_engine(details=False)", lambda: read.containers_from_engine(client, details=False))
+    inventory = step("images_from_engine", lambda: read.images_from_engine(client))
     step("info", lambda: client.call(client.api.info))
     plan = step("plan_image_removals", lambda: plan_image_removals(
-        inventory.images, containers, ImagePolicy(scope="unused", keep_unpullable=False), prune.now_utc(), {}))
+        inventory.images, containers, ImagePolicy(scope="unused", keep_unpullable=False), now_utc(), {}))
     by_id = {image.id: image for image in inventory.images}
-    users = step("users_per_image", lambda: prune.users_per_image(client))
-    image_outcome = step(f"apply_plan images (parallel {parallel})", lambda: prune.apply_plan(
-        plan, prune.image_remover(client, users, False), parallel, waves=prune.children_first_waves(plan, by_id)))
-    step("image disk usage after", lambda: prune.disk_usage_of(client, "images"))
-    step("prune_result", lambda: prune.prune_result(image_outcome, "tags", False, True, 0))
+    users = step("users_per_image", lambda: read.users_per_image(client))
+    image_outcome = step(f"apply_plan images (parallel {parallel})", lambda: apply.apply_plan(
+        plan, apply.image_remover(client, users, False), parallel, waves=apply.children_first_waves(plan, by_id)))
+    step("image disk usage after", lambda: read.disk_usage_of(client, "images"))
+    step("prune_result", lambda: report.prune_result(image_outcome, "tags", False, True, 0))
     client.close()
     total, total_cpu = time.monotonic() - total, time.process_time() - total_cpu
     if profiler:
@@ -153,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR", help="engine directory to keep (with its snapshot) and reuse next time")
     args = parser.parse_args(argv)
     import_collection()
-    from ansible_collections.tidy.docker.plugins.module_utils import prune, prune_options
+    from ansible_collections.tidy.docker.plugins.module_utils._prune import options as prune_options
 
     parallel = args.parallel or prune_options.DEFAULT_PARALLEL
     directory = Path(args.keep) if args.keep else None

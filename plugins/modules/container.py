@@ -257,9 +257,9 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.actions
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.actions
 attributes:
   check_mode:
     details:
@@ -539,15 +539,15 @@ diff:
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import CGROUPNS_MODES
-from ansible_collections.tidy.docker.plugins.module_utils.container_ops import ContainerRun
-from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import CGROUPNS_MODES
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
     PULL_POLICIES,
     RESTART_POLICIES,
     STATES,
     wanted_from_params,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
 
 ARGUMENT_SPEC = {
     "name": {"type": "str", "required": True},

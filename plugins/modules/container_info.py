@@ -56,9 +56,9 @@ options:
       - With O(logs_tail), only log lines written before this moment. Same forms as O(since).
     type: str
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.info_module
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.info_module
 seealso:
   - module: tidy.docker.image_info
   - module: tidy.docker.host_info
@@ -204,10 +204,11 @@ exists:
 import datetime as dt
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
-from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently, list_containers, read_logs
-from ansible_collections.tidy.docker.plugins.module_utils.units import parse_point_in_time
+from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._info_reads import list_containers, read_logs
+from ansible_collections.tidy.docker.plugins.module_utils._units import parse_point_in_time
 
 
 def log_window(params: t.Mapping[str, t.Any]) -> tuple[int | None, int | None]:

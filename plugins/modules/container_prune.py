@@ -71,10 +71,10 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.actions
-  - tidy.docker.docker.prune
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.actions
+  - tidy.docker._prune_options
 seealso:
   - module: tidy.docker.image_prune
   - module: tidy.docker.container_info
@@ -171,22 +171,19 @@ space_reclaimable_human:
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.policy import CONTAINER_STATUSES, plan_container_removals
-from ansible_collections.tidy.docker.plugins.module_utils.prune import (
-    Outcome,
-    apply_plan,
-    container_remover,
-    containers_from_engine,
-    disk_usage_of,
-    now_utc,
-    prune_diff,
-    prune_result,
-)
-from ansible_collections.tidy.docker.plugins.module_utils.prune_options import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     COMMON_PRUNE_SPEC,
     container_policy_from_params,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
+    CONTAINER_STATUSES,
+    plan_container_removals,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.read import containers_from_engine, disk_usage_of
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
+from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
 
 def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:

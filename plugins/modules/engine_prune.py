@@ -38,9 +38,9 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.actions
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.actions
 seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune
@@ -97,14 +97,14 @@ space_reclaimed:
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.engine_prune import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
+from ansible_collections.tidy.docker.plugins.module_utils._prune.volumes_networks_cache import (
     apply_engine_prune,
     plan_engine_prune,
     plan_result,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.policy import LabelSelector
-from ansible_collections.tidy.docker.plugins.module_utils.units import parse_duration
+from ansible_collections.tidy.docker.plugins.module_utils._units import parse_duration
 
 
 def prune_engine(module: TidyDockerModule) -> dict[str, t.Any]:

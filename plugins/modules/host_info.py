@@ -21,9 +21,9 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.info_module
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.info_module
 seealso:
   - module: tidy.docker.image_info
   - module: tidy.docker.container_info
@@ -174,8 +174,8 @@ filesystem:
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.gather import host_facts
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._info_reads import host_facts
 
 
 def gather(module: TidyDockerModule) -> dict[str, t.Any]:

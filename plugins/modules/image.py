@@ -45,8 +45,8 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
 attributes:
   check_mode:
     description: Can run in check mode and return what a real run would change, without changing anything.
@@ -143,9 +143,9 @@ deleted:
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.image_ops import check_reference
-from ansible_collections.tidy.docker.plugins.module_utils.image_state import ensure_absent, ensure_present
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_operations import check_reference
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_presence import ensure_absent, ensure_present
 
 
 def converge(module: TidyDockerModule) -> dict[str, t.Any]:

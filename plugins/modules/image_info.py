@@ -39,9 +39,9 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.info_module
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.info_module
 seealso:
   - module: tidy.docker.host_info
   - module: tidy.docker.container_info
@@ -172,9 +172,9 @@ missing:
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.gather import list_images, resolve_image_ids
-from ansible_collections.tidy.docker.plugins.module_utils.units import format_size
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._info_reads import list_images, resolve_image_ids
+from ansible_collections.tidy.docker.plugins.module_utils._units import format_size
 
 
 def gather(module: TidyDockerModule) -> dict[str, t.Any]:

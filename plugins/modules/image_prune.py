@@ -92,10 +92,10 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - tidy.docker.docker
-  - tidy.docker.docker.actiongroup_docker
-  - tidy.docker.docker.actions
-  - tidy.docker.docker.prune
+  - tidy.docker._connection
+  - tidy.docker._attributes.actiongroup_docker
+  - tidy.docker._attributes.actions
+  - tidy.docker._prune_options
 seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_info
@@ -196,33 +196,33 @@ space_reclaimable_human:
 import dataclasses
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils.gather import local_filesystem
-from ansible_collections.tidy.docker.plugins.module_utils.policy import plan_image_removals
-from ansible_collections.tidy.docker.plugins.module_utils.prune import (
-    Outcome,
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
     apply_plan,
     children_first_waves,
-    containers_from_engine,
-    disk_usage_of,
     image_remover,
-    images_from_engine,
-    now_utc,
-    prune_diff,
-    prune_result,
-    users_per_image,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.prune_options import (
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     COMMON_PRUNE_SPEC,
     image_policy_from_params,
     watermark_from_params,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.usage_state import (
-    DEFAULT_PATH,
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import plan_image_removals
+from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
+    containers_from_engine,
+    disk_usage_of,
+    images_from_engine,
+    users_per_image,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
+from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import (
+    DEFAULT_USAGE_STATE_PATH,
     load_usage_state,
     record_usage,
     save_usage_state,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
 
 def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
@@ -269,7 +269,7 @@ def main() -> None:
         keep_unpullable={"type": "bool", "default": True},
         max_image_usage={"type": "str"},
         target_image_usage={"type": "str"},
-        usage_state_path={"type": "path", "default": DEFAULT_PATH},
+        usage_state_path={"type": "path", "default": DEFAULT_USAGE_STATE_PATH},
         force={"type": "bool", "default": False},
         removed_containers={"type": "list", "elements": "str", "default": []},
     ))

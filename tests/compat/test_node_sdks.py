@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every module against a real engine, with each Docker SDK a managed node may have.
 
-DESIGN "Where it runs": modules work with the Docker SDK 4.1.0 (Debian 11, Ubuntu 20.04),
+Where modules run (docs/fleet.md): they work with the Docker SDK 4.1.0 (Debian 11, Ubuntu 20.04),
 5.0.3 (Debian 12, Ubuntu 22.04/24.04) and the newest, on Python 3.9 and newer. Each SDK gets
 a venv (cached, keyed by SDK and Python version) that plays the managed node's interpreter;
 tests/compat/smoke.yml runs every module on all of them at once, one inventory host per venv,
@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).absolute().parents[1] / "helpers"))
-from ansible_cli import REPO, ansible_env, controller_bin, scratch_dir  # noqa: E402
+from ansible_cli import REPO, ansible_env, controller_bin, scratch_dir
 
 NEWEST_SDK = "7.2.0"  # bump with each SDK release; the oldest two are what the distributions ship
 DEFAULT_MATRIX = f"4.1.0 5.0.3 {NEWEST_SDK}"
@@ -47,7 +47,7 @@ _RECAP = re.compile(r"^(?P<host>\S+)\s+: ok=\d+\s+changed=\d+\s+unreachable=(?P<
 _FATAL = re.compile(r"^fatal: \[(?P<host>[^\]]+)\]: .*$", re.MULTILINE)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def python_version(python: str) -> str:
     return subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                           capture_output=True, text=True, check=True).stdout.strip()

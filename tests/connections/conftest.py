@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).absolute().parents[1] / "helpers"))
-from ansible_cli import REPO, ModuleRun, ansible_env, run_module, scratch_dir  # noqa: E402
+from ansible_cli import REPO, ModuleRun, ansible_env, run_module, scratch_dir
 
 SERVER_NAME = "engine.tidy.test"
 SSHD = "/usr/sbin/sshd"

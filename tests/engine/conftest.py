@@ -55,18 +55,15 @@ COLLECTION_ROOT = _collection_root()
 if COLLECTION_ROOT is not None and str(COLLECTION_ROOT) not in sys.path:
     sys.path.insert(0, str(COLLECTION_ROOT))
 try:
-    importlib.import_module("ansible_collections.tidy.docker.plugins.module_utils.prune")
+    importlib.import_module("ansible_collections.tidy.docker.plugins.module_utils._prune.apply")
 except ImportError as exc:  # pragma: no cover - a setup error, reported once
     pytest.exit(f"Cannot import ansible_collections.tidy.docker ({exc}) from {REPO}: {HOW_TO_RUN}.", returncode=4)
 
 sys.path.insert(0, str(REPO / "scripts"))
 import seed  # noqa: E402  (scripts/seed.py: the fixture builders)
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import (  # noqa: E402
-    ConnectionSettings,
-    EngineClient,
-)
-
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient  # noqa: E402
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings  # noqa: E402
 
 # --------------------------------------------------------------------------- the engine
 

@@ -17,25 +17,27 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import seed  # scripts/seed.py, on sys.path through conftest
 
-from ansible_collections.tidy.docker.plugins.module_utils import policy
-from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+from ansible_collections.tidy.docker.plugins.module_utils._prune import policy
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
+    apply_plan,
+    children_first_waves,
+    container_remover,
+    image_remover,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     ContainerPolicy,
     ImagePolicy,
     LabelSelector,
     plan_container_removals,
     plan_image_removals,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.prune import (
-    Outcome,
-    apply_plan,
-    children_first_waves,
-    container_remover,
+from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
-    image_remover,
     images_from_engine,
-    now_utc,
     users_per_image,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
+from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
 PARALLEL = 8
 
@@ -53,7 +55,7 @@ def removed_ids(outcome: Outcome) -> set[str]:
 # --------------------------------------------------------------------------- containers
 
 
-def plan_my_containers(engine: t.Any, prefix: str, statuses: t.Iterable[str] = ("exited", "created")) -> policy.Plan:
+def plan_my_containers(engine: t.Any, prefix: str, statuses: t.Iterable[str] = ("exited", "created")) -> policy.PrunePlan:
     containers = containers_from_engine(engine)
     return plan_container_removals(containers, ContainerPolicy(statuses=frozenset(statuses), names=(f"{prefix}-*",)),
                                    now_utc())
@@ -95,7 +97,7 @@ def test_container_started_meanwhile_is_spared_as_running(engine, sdk, objects, 
 # --------------------------------------------------------------------------- images
 
 
-def plan_my_images(engine: t.Any, prefix: str, scope: str = "unused") -> tuple[policy.Plan, dict[str, policy.Image]]:
+def plan_my_images(engine: t.Any, prefix: str, scope: str = "unused") -> tuple[policy.PrunePlan, dict[str, policy.Image]]:
     containers = containers_from_engine(engine, details=False)
     inventory = images_from_engine(engine)
     selection = ImagePolicy(scope=scope, keep_unpullable=False, labels=(LabelSelector("tidy.test.run", prefix),))
@@ -103,7 +105,7 @@ def plan_my_images(engine: t.Any, prefix: str, scope: str = "unused") -> tuple[p
     return plan, {image.id: image for image in inventory.images}
 
 
-def apply_image_plan(engine: t.Any, plan: policy.Plan, images: dict[str, policy.Image], force: bool = False,
+def apply_image_plan(engine: t.Any, plan: policy.PrunePlan, images: dict[str, policy.Image], force: bool = False,
                      users_now: t.Mapping[str, int] | None = None) -> Outcome:
     """Apply as image_prune does: a fresh listing of users, then removals child first."""
     users = users_per_image(engine) if users_now is None else users_now

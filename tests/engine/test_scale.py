@@ -21,7 +21,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ansible_collections.tidy.docker.plugins.module_utils.units import parse_engine_time
+from ansible_collections.tidy.docker.plugins.module_utils._units import parse_engine_time
 
 CONTAINERS = 500
 USERS = 10                      # of those, exited containers that use an image and are excluded from pruning
@@ -120,7 +120,7 @@ def test_prune_modules_on_500_containers_and_150_images(docker_host, sdk, object
     assert {r["reason"] for r in pruned["removed"]} == {"stopped"}
     mine_kept = {k["id"]: k["reason"] for k in pruned["kept"] if k["names"][0].startswith(prefix)}
     never_started = set(states) - set(users) - set(stopped)  # the image source: not in the default statuses
-    assert mine_kept == {**{user: "excluded_name" for user in users}, **{c: "not_selected" for c in never_started}}
+    assert mine_kept == {**dict.fromkeys(users, "excluded_name"), **dict.fromkeys(never_started, "not_selected")}
     assert again["removed"] == [] and again["kept_counts"] == pruned["kept_counts"]
     assert snapshot() == (containers_before - set(stopped), images_before)
 
@@ -145,7 +145,7 @@ def test_prune_modules_on_500_containers_and_150_images(docker_host, sdk, object
     assert {r["reason"] for r in pruned["removed"]} == {"beyond_keep_last"}
     mine = set().union(*map(set, images.values()))
     mine_kept = {k["id"]: k["reason"] for k in pruned["kept"] if k["id"] in mine}
-    assert mine_kept == {**{i: "within_keep_last" for i in within}, **{i: "in_use" for i in in_use}}
+    assert mine_kept == {**dict.fromkeys(within, "within_keep_last"), **dict.fromkeys(in_use, "in_use")}
     assert planned["space_reclaimable"] == sum(r["size"] for r in planned["removed"])
     assert pruned["space_reclaimed"] >= 0
     assert again["removed"] == [] and again["kept_counts"] == pruned["kept_counts"]

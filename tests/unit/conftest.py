@@ -48,7 +48,7 @@ def _make_importable() -> None:
             sys.path.insert(0, str(root))
             break
     try:
-        module_utils = importlib.import_module(f"{COLLECTION_PACKAGE}.plugins.module_utils.units")
+        module_utils = importlib.import_module(f"{COLLECTION_PACKAGE}.plugins.module_utils._units")
     except ImportError as exc:
         pytest.exit(f"Cannot import {COLLECTION_PACKAGE} ({exc}) from {REPO}: {HOW_TO_RUN}.", returncode=4)
     imported_from = Path(module_utils.__file__).resolve()

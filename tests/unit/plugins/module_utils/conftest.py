@@ -8,8 +8,10 @@ import typing as t
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import ConnectionSettings
-from ansible_collections.tidy.docker.plugins.module_utils.common import DOCKER_CONNECTION_SPEC
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import (
+    DOCKER_CONNECTION_SPEC,
+    ConnectionSettings,
+)
 from ansible_collections.tidy.docker.tests.unit.plugins.module_utils import engine_data
 
 

@@ -8,16 +8,16 @@ import datetime as dt
 import hashlib
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     KEEP,
     REMOVE,
     Container,
     Image,
     LabelSelector,
-    Plan,
+    PrunePlan,
 )
 
-NOW = dt.datetime(2026, 6, 1, 12, 0, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 1, 12, 0, 0, tzinfo=dt.UTC)
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
@@ -74,13 +74,13 @@ def image(iid: str, *tags: str, pulled: bool = False, created: float = 30 * DAY,
     )
 
 
-def removals(plan: Plan) -> list[tuple[str, str]]:
+def removals(plan: PrunePlan) -> list[tuple[str, str]]:
     """``(id, reason)`` of the removals, in removal order."""
     assert all(d.action == REMOVE for d in plan.removals)
     return [(d.id, d.reason) for d in plan.removals]
 
 
-def assert_plan(plan: Plan, removed: t.Mapping[str, str], kept: t.Mapping[str, str]) -> None:
+def assert_plan(plan: PrunePlan, removed: t.Mapping[str, str], kept: t.Mapping[str, str]) -> None:
     """Every decision, exactly: ``removed`` and ``kept`` map ids to reasons; each id appears once."""
     ids = [d.id for d in plan.decisions]
     assert len(ids) == len(set(ids)), f"an object is decided twice: {ids}"

@@ -1,6 +1,6 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""client.py without an engine: option validation, error translation, API-version rules."""
+"""_engine/ without an engine: option validation, error translation, API-version rules."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ import pytest
 import requests
 import requests.exceptions
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import (
-    MIN_API_VERSION,
-    ConnectionSettings,
-    EngineClient,
-    translate_error,
-)
-from ansible_collections.tidy.docker.plugins.module_utils.errors import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import MIN_API_VERSION, ConnectionSettings
+from ansible_collections.tidy.docker.plugins.module_utils._engine.failures import translate_error
+from ansible_collections.tidy.docker.plugins.module_utils._errors import (
     ApiVersionError,
     Conflict,
     EngineError,

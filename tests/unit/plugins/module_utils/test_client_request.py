@@ -23,8 +23,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import ConnectionSettings, EngineClient, object_path
-from ansible_collections.tidy.docker.plugins.module_utils.errors import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings
+from ansible_collections.tidy.docker.plugins.module_utils._errors import (
     Conflict,
     EngineError,
     EngineTimeout,

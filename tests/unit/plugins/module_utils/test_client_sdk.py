@@ -14,14 +14,12 @@ import pytest
 import requests
 import requests.adapters
 
-from ansible_collections.tidy.docker.plugins.module_utils import client as client_module
-from ansible_collections.tidy.docker.plugins.module_utils.client import (
-    ConnectionSettings,
-    EngineClient,
-    TidyDockerModule,
-    broken_sdk_error,
-)
-from ansible_collections.tidy.docker.plugins.module_utils.errors import EngineError, SdkError
+from ansible_collections.tidy.docker.plugins.module_utils._engine import client as client_module
+from ansible_collections.tidy.docker.plugins.module_utils._engine import module as module_module
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, broken_sdk_error
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings
+from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._errors import EngineError, SdkError
 from ansible_collections.tidy.docker.tests.unit.plugins.module_utils.conftest import connection_params
 
 ENGINE = {"Version": "20.10.24+dfsg1", "ApiVersion": "1.41", "MinAPIVersion": "1.12"}
@@ -46,7 +44,7 @@ class RecordingClient:
 
 # The parameters of docker.APIClient.__init__ in 4.1.0 and in 4.4.0 to 7.2.0.
 class Sdk410Client(RecordingClient):
-    def __init__(self, base_url=None, version=None, timeout=60, tls=False,  # noqa: PLR0913
+    def __init__(self, base_url=None, version=None, timeout=60, tls=False,
                  user_agent="docker-sdk-python/4.1.0", num_pools=None, credstore_env=None) -> None:
         super().__init__(base_url=base_url, version=version, timeout=timeout, tls=tls)
 
@@ -299,7 +297,7 @@ def test_module_refuses_an_sdk_older_than_4_1_0(module_args, monkeypatch, capsys
 
 
 def test_module_explains_an_sdk_that_does_not_import(module_args, monkeypatch, capsys):
-    monkeypatch.setattr(client_module, "DOCKER_BROKEN_IMPORT", "ModuleNotFoundError: No module named 'distutils'")
+    monkeypatch.setattr(module_module, "DOCKER_BROKEN_IMPORT", "ModuleNotFoundError: No module named 'distutils'")
     result = module_failure(capsys)
     assert "installed but does not import" in result["msg"]
     assert "No module named 'distutils'" in result["msg"]

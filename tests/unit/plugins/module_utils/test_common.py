@@ -1,6 +1,6 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The shared connection options: names, aliases, defaults and DOCKER_* fallbacks (DESIGN.md)."""
+"""The shared connection options: names, aliases, defaults and DOCKER_* fallbacks."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import yaml
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.tidy.docker.plugins.doc_fragments.docker import ModuleDocFragment
-from ansible_collections.tidy.docker.plugins.module_utils.client import ConnectionSettings
-from ansible_collections.tidy.docker.plugins.module_utils.common import (
+from ansible_collections.tidy.docker.plugins.doc_fragments._connection import ModuleDocFragment
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import (
     CONNECTION_OPTION_NAMES,
     DOCKER_CONNECTION_SPEC,
+    ConnectionSettings,
     docker_argument_spec,
 )
 

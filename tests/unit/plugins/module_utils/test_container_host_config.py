@@ -12,7 +12,8 @@ import typing as t
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import (
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import (
     LINUX_CAPABILITIES,
     Tmpfs,
     engine_added_security_opts,
@@ -29,7 +30,6 @@ from ansible_collections.tidy.docker.plugins.module_utils.container_host_config 
     tmpfs_from_engine,
     tmpfs_to_engine,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
 
 
 def invalid(call: t.Callable[[], t.Any]) -> str:

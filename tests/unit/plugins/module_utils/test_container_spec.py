@@ -15,36 +15,39 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.tidy.docker.plugins.module_utils.container_ops import (
-    explain_create_failure,
-    explain_start_failure,
+from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, InvalidInput, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.attached_output import output_tail, split_output
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_create import create_request
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_observed import (
+    ENGINE_DEFAULT_PATH,
+    observe_container,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
-from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
-    DEFAULT_PATH,
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
     ContainerSettings,
-    ImageFacts,
     PortBinding,
     Volume,
     WantedContainer,
-    compare,
-    create_request,
-    observe_container,
-    output_tail,
     parse_port,
     parse_ports,
     parse_volume,
     parse_volumes,
-    plan_container,
     port_bindings_to_engine,
-    predicted_state,
     split_command,
-    split_output,
-    state_view,
     string_map,
     wanted_from_params,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, EngineError, InvalidInput, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_plan import (
+    ImageFacts,
+    compare,
+    plan_container,
+    predicted_state,
+    state_view,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import (
+    explain_create_failure,
+    explain_start_failure,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._references import split_reference
 
 IMAGE_ID = "sha256:0f756168597616c98efff132d93128f5d55c688162ec53d99c759c1394039a9f"
 OTHER_IMAGE_ID = "sha256:62787c94ba9e0e0bd1c6f4ed5a8c1e1e3c4ab8e1b47d06a0f5ae1bd6b0a3c8d2"
@@ -58,7 +61,7 @@ def image_inspect(env: list[str] | None = None, labels: dict[str, str] | None = 
     return {
         "Id": IMAGE_ID,
         "RepoDigests": list(digests),
-        "Config": {"Env": env if env is not None else [f"PATH={DEFAULT_PATH}"], "Cmd": ["/bin/sh"],
+        "Config": {"Env": env if env is not None else [f"PATH={ENGINE_DEFAULT_PATH}"], "Cmd": ["/bin/sh"],
                    "Labels": labels, "Volumes": {path: {} for path in volumes} or None},
     }
 
@@ -75,7 +78,7 @@ def container_inspect(status: str = "running", **overrides: t.Any) -> dict[str, 
                   "StartedAt": "2026-11-27T22:25:23.481741Z" if status != "created" else ZERO_TIME,
                   "FinishedAt": ZERO_TIME},
         "Config": {"Image": "tidy-test/busybox:latest", "Cmd": ["sleep", "300"], "Entrypoint": None,
-                   "Env": [f"PATH={DEFAULT_PATH}"], "Labels": {}, "Volumes": None, "OpenStdin": False,
+                   "Env": [f"PATH={ENGINE_DEFAULT_PATH}"], "Labels": {}, "Volumes": None, "OpenStdin": False,
                    "Tty": False},
         "HostConfig": {"Binds": None, "PortBindings": {}, "NetworkMode": "default",
                        "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}, "Init": None,
@@ -316,10 +319,10 @@ def drifted(params: dict[str, t.Any], image_facts: ImageFacts | None = None, ima
 
 @pytest.mark.parametrize(("params", "overrides", "image", "expected"), [
     # env: order never matters; the image's own variables are not drift; removing an own one is
-    ({"env": {"B": "2", "A": "1"}}, {"Config__Env": ["A=1", "B=2", f"PATH={DEFAULT_PATH}"]}, None, []),
-    ({"env": {"A": "1", "B": "2"}}, {"Config__Env": ["B=2", f"PATH={DEFAULT_PATH}", "A=1"]}, None, []),
-    ({"env": {"A": "1"}}, {"Config__Env": ["A=1", "B=2", f"PATH={DEFAULT_PATH}"]}, None, ["env"]),
-    ({"env": {"A": "2"}}, {"Config__Env": ["A=1", f"PATH={DEFAULT_PATH}"]}, None, ["env"]),
+    ({"env": {"B": "2", "A": "1"}}, {"Config__Env": ["A=1", "B=2", f"PATH={ENGINE_DEFAULT_PATH}"]}, None, []),
+    ({"env": {"A": "1", "B": "2"}}, {"Config__Env": ["B=2", f"PATH={ENGINE_DEFAULT_PATH}", "A=1"]}, None, []),
+    ({"env": {"A": "1"}}, {"Config__Env": ["A=1", "B=2", f"PATH={ENGINE_DEFAULT_PATH}"]}, None, ["env"]),
+    ({"env": {"A": "2"}}, {"Config__Env": ["A=1", f"PATH={ENGINE_DEFAULT_PATH}"]}, None, ["env"]),
     ({"env": {}}, {"Config__Env": ["GREETING=hi", "PATH=/bin"]}, image_inspect(env=["GREETING=hi", "PATH=/bin"]), []),
     ({"env": {"GREETING": "hi"}}, {"Config__Env": ["GREETING=hi", "PATH=/bin"]},
      image_inspect(env=["GREETING=hi", "PATH=/bin"]), []),
@@ -328,7 +331,7 @@ def drifted(params: dict[str, t.Any], image_facts: ImageFacts | None = None, ima
     ({"env": {}}, {"Config__Env": ["GREETING=bonjour", "PATH=/bin"]},
      image_inspect(env=["GREETING=hi", "PATH=/bin"]), ["env"]),
     # an image without PATH: the engine's default PATH is not the task's doing
-    ({"env": {"A": "1"}}, {"Config__Env": ["A=1", f"PATH={DEFAULT_PATH}"]}, image_inspect(env=[]), []),
+    ({"env": {"A": "1"}}, {"Config__Env": ["A=1", f"PATH={ENGINE_DEFAULT_PATH}"]}, image_inspect(env=[]), []),
     ({"env": {"A": "1"}}, {}, None, ["env"]),
     # labels: likewise
     ({"labels": {"team": "shop"}}, {"Config__Labels": {"team": "shop", "tidy.docker.keep": "true"}},
@@ -439,7 +442,7 @@ def test_drift_rules(params, overrides, image, expected):
 
 def test_drift_records_before_and_after_of_what_the_task_sets():
     (drift,) = compare(wanted(env={"A": "2"}).settings,
-                       observed(Config__Env=["A=1", "B=3", f"PATH={DEFAULT_PATH}"]))
+                       observed(Config__Env=["A=1", "B=3", f"PATH={ENGINE_DEFAULT_PATH}"]))
     assert (drift.setting, drift.before, drift.after) == ("env", {"A": "1", "B": "3"}, {"A": "2"})
 
 
@@ -464,8 +467,8 @@ def test_image_drift_shows_reference_and_id():
 
 
 def test_a_container_whose_image_is_gone_inherits_nothing():
-    seen = observe_container(container_inspect(Config__Env=["A=1", f"PATH={DEFAULT_PATH}"]), None)
-    assert seen.inherited_env == {"PATH": DEFAULT_PATH}
+    seen = observe_container(container_inspect(Config__Env=["A=1", f"PATH={ENGINE_DEFAULT_PATH}"]), None)
+    assert seen.inherited_env == {"PATH": ENGINE_DEFAULT_PATH}
     assert [d.setting for d in compare(wanted(env={"A": "1"}).settings, seen)] == []
 
 
@@ -555,7 +558,7 @@ def test_check_mode_and_real_run_plan_the_same(state, status, predicted, pulled)
 
 def test_diff_views_show_state_and_the_settings_the_task_sets():
     task = wanted(image="tidy-test/busybox:latest", env={"A": "2"}, command="sleep 300")
-    plan = plan_container(task, observed("exited", Config__Env=["A=1", f"PATH={DEFAULT_PATH}"]), facts())
+    plan = plan_container(task, observed("exited", Config__Env=["A=1", f"PATH={ENGINE_DEFAULT_PATH}"]), facts())
     assert plan.before == {"state": "exited", "image": "tidy-test/busybox:latest", "image_id": IMAGE_ID,
                            "command": ["sleep", "300"], "env": {"A": "1"}}
     assert plan.after == {"state": "running", "image": "tidy-test/busybox:latest", "image_id": IMAGE_ID,
@@ -589,7 +592,7 @@ def engine_create(request: dict[str, t.Any], image: dict[str, t.Any]) -> dict[st
     image_config = image["Config"]
     env = dict(entry.split("=", 1) for entry in image_config.get("Env") or [])
     env.update(dict(entry.split("=", 1) for entry in request["environment"] or []))
-    env.setdefault("PATH", DEFAULT_PATH)
+    env.setdefault("PATH", ENGINE_DEFAULT_PATH)
     volumes = dict(image_config.get("Volumes") or {})
     volumes.update({path: {} for path in request["volumes"] or []})
     return container_inspect(
@@ -970,7 +973,7 @@ class FakeClient:
 
 
 def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", **params: t.Any) -> dict[str, t.Any]:
-    from ansible_collections.tidy.docker.plugins.module_utils.container_ops import ContainerRun
+    from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
     return ContainerRun(FakeClient(api, api_version), wanted_from_params({"name": "web", **params}),
                         check_mode).run(diff=True)
 
@@ -1022,7 +1025,7 @@ def test_a_pull_failure_reported_in_the_stream_is_one_sentence():
 
 
 def test_an_attached_run_that_fails_reports_what_was_done():
-    from ansible_collections.tidy.docker.plugins.module_utils.container_ops import ContainerFailed
+    from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerFailed
     api = FakeApi(images={"tidy-test/busybox:latest": image_inspect()}, exit_code=3,
                   output=b"2026-11-27T22:30:48.139406442Z out\n2026-11-27T22:30:48.139506442Z err\n")
     with pytest.raises(ContainerFailed) as caught:
@@ -1036,7 +1039,7 @@ def test_an_attached_run_that_fails_reports_what_was_done():
 
 
 def test_an_attached_run_past_wait_timeout_is_killed():
-    from ansible_collections.tidy.docker.plugins.module_utils.container_ops import RunTimeout
+    from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import RunTimeout
 
     class SlowApi(FakeApi):
         def do_wait(self, container: str, timeout: t.Any = None, condition: t.Any = None) -> dict[str, t.Any]:

@@ -1,12 +1,12 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""inventory.py: the records the info modules return, built from real Docker 20.10 answers (see conftest)."""
+"""_records.py: the records the info modules return, built from real Docker 20.10 answers (see conftest)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils.inventory import (
+from ansible_collections.tidy.docker.plugins.module_utils._records import (
     container_name,
     filesystem_usage,
     normalise_container,
@@ -14,8 +14,14 @@ from ansible_collections.tidy.docker.plugins.module_utils.inventory import (
     summarise_disk_usage,
     users_by_image,
 )
-
-from ansible_collections.tidy.docker.tests.unit.plugins.module_utils.engine_data import APP1_ID, APP2_ID, BASE_ID, RUNNING_ID, STOPPED_ID, UNTAGGED_ID
+from ansible_collections.tidy.docker.tests.unit.plugins.module_utils.engine_data import (
+    APP1_ID,
+    APP2_ID,
+    BASE_ID,
+    RUNNING_ID,
+    STOPPED_ID,
+    UNTAGGED_ID,
+)
 
 RUNNING_USER = {"id": RUNNING_ID, "name": "running1", "state": "running"}
 STOPPED_USER = {"id": STOPPED_ID, "name": "stopped1", "state": "exited"}

@@ -1,6 +1,6 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The pruning policy, rule by rule and reason by reason (DESIGN.md: container_prune, image_prune).
+"""The pruning policy, rule by rule and reason by reason (as container_prune and image_prune document them).
 
 Each case lists every decision of the plan: which ids are removed and which are
 kept, each with its exact reason. Times are seconds before ``NOW``.
@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     KEEP,
     KEEP_REASONS,
     REMOVE,
@@ -21,7 +21,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.policy import (
     Decision,
     ImagePolicy,
     LabelSelector,
-    Plan,
+    PrunePlan,
     Watermark,
     plan_container_removals,
     plan_image_removals,
@@ -203,7 +203,7 @@ def test_container_decision_carries_name_and_size():
 
 
 def test_container_plan_of_nothing_is_empty():
-    assert plan_container_removals([], ContainerPolicy(), NOW) == Plan(())
+    assert plan_container_removals([], ContainerPolicy(), NOW) == PrunePlan(())
 
 
 # ====================================================================== images
@@ -414,7 +414,7 @@ def test_watermark_removes_least_recently_used_down_to_low(usage, high, low, rem
     random.Random(usage + low).shuffle(images)
     plan = plan_image_removals(images, [], policy, NOW, usage_state=LRU_USAGE)
     assert removals(plan) == [(i, "over_watermark") for i in removed_in_order]
-    assert_plan(plan, {i: "over_watermark" for i in removed_in_order},
+    assert_plan(plan, dict.fromkeys(removed_in_order, "over_watermark"),
                 {i: "below_watermark" for i in "abcd" if i not in removed_in_order})
     assert plan.reclaimable == 10 * len(removed_in_order)
 

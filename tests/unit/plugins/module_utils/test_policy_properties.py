@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     KEEP,
     KEEP_REASONS,
     REMOVE,
@@ -36,7 +36,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.policy import (
     Image,
     ImagePolicy,
     LabelSelector,
-    Plan,
+    PrunePlan,
     Watermark,
     plan_container_removals,
     plan_image_removals,
@@ -107,7 +107,7 @@ def hours_ago(hours: int | None) -> dt.datetime | None:
     return None if hours is None else NOW - dt.timedelta(hours=hours)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def below(bound: int) -> st.SearchStrategy[int]:
     return st.integers(0, bound - 1)
 
@@ -221,14 +221,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 # ------------------------------------------------------------------ planning as the modules do
 
 
-def plan_both(scenario: Scenario) -> tuple[Plan, Plan]:
+def plan_both(scenario: Scenario) -> tuple[PrunePlan, PrunePlan]:
     containers = plan_container_removals(scenario.containers, scenario.container_policy, scenario.now)
     images = plan_image_removals(scenario.images, scenario.containers, scenario.image_policy, scenario.now,
                                  usage_state=scenario.usage_state, removed_containers=containers.removal_ids)
     return containers, images
 
 
-def after(scenario: Scenario, container_plan: Plan, image_plan: Plan) -> Scenario:
+def after(scenario: Scenario, container_plan: PrunePlan, image_plan: PrunePlan) -> Scenario:
     """The inventory once both plans are applied; in watermark mode the usage drops by what was reclaimed."""
     watermark = scenario.image_policy.watermark
     if watermark is not None:
@@ -240,7 +240,7 @@ def after(scenario: Scenario, container_plan: Plan, image_plan: Plan) -> Scenari
     )
 
 
-# ------------------------------------------------------------------ oracles, written from DESIGN.md
+# ------------------------------------------------------------------ oracles, written from the modules' documentation
 
 
 def globbed(patterns: t.Iterable[str], names: t.Iterable[str]) -> bool:
@@ -274,7 +274,7 @@ def least_recently_used(images: t.Iterable[Image], usage_state: t.Mapping[str, d
     return sorted(images, key=lambda i: (usage_state.get(i.id) or i.last_tag_time or i.created, i.created, i.id))
 
 
-def check_shape(plan: Plan, inputs: t.Sequence[t.Any], removal_reasons: set[str], kept_reasons: set[str]) -> None:
+def check_shape(plan: PrunePlan, inputs: t.Sequence[t.Any], removal_reasons: set[str], kept_reasons: set[str]) -> None:
     """Every input once, valid actions and reasons, removals listed first, sizes summed."""
     assert Counter(d.id for d in plan.decisions) == Counter(o.id for o in inputs)
     assert plan.decisions == plan.removals + plan.kept
@@ -287,7 +287,7 @@ def check_shape(plan: Plan, inputs: t.Sequence[t.Any], removal_reasons: set[str]
     assert plan.reclaimable == sum(d.size for d in plan.removals)
 
 
-def check_cap(plan: Plan, max_removals: int) -> None:
+def check_cap(plan: PrunePlan, max_removals: int) -> None:
     capped = [d for d in plan.kept if d.reason == "max_removals"]
     if max_removals:
         assert len(plan.removals) <= max_removals
@@ -296,7 +296,7 @@ def check_cap(plan: Plan, max_removals: int) -> None:
         assert not capped
 
 
-def check_container_plan(scenario: Scenario, plan: Plan) -> None:
+def check_container_plan(scenario: Scenario, plan: PrunePlan) -> None:
     policy, now = scenario.container_policy, scenario.now
     check_shape(plan, scenario.containers, {"older_than" if policy.older_than is not None else "stopped"},
                 PLANNED_REASONS - {"in_use", "not_dangling", "unpullable", "within_keep_last", "below_watermark"})
@@ -324,7 +324,7 @@ def check_container_plan(scenario: Scenario, plan: Plan) -> None:
             assert all((by_id[decision.id].finished_at or by_id[decision.id].created) >= age for age in ages)
 
 
-def check_image_plan(scenario: Scenario, plan: Plan, removed_containers: frozenset[str]) -> None:
+def check_image_plan(scenario: Scenario, plan: PrunePlan, removed_containers: frozenset[str]) -> None:
     policy, now = scenario.image_policy, scenario.now
     removal_reasons = {"over_watermark"} if policy.watermark else {"dangling", "unused", "older_than",
                                                                    "beyond_keep_last"}
@@ -358,7 +358,7 @@ def check_image_plan(scenario: Scenario, plan: Plan, removed_containers: frozens
         check_watermark(scenario, plan, by_id)
 
 
-def check_parents_last(plan: Plan, by_id: t.Mapping[str, Image]) -> None:
+def check_parents_last(plan: PrunePlan, by_id: t.Mapping[str, Image]) -> None:
     position = {d.id: n for n, d in enumerate(plan.removals)}
     capped = {d.id for d in plan.kept if d.reason == "max_removals"}
     for child in by_id.values():
@@ -368,7 +368,7 @@ def check_parents_last(plan: Plan, by_id: t.Mapping[str, Image]) -> None:
             assert child.id not in capped, f"parent {child.parent_id} removed while the cap keeps its child {child.id}"
 
 
-def check_watermark(scenario: Scenario, plan: Plan, by_id: t.Mapping[str, Image]) -> None:
+def check_watermark(scenario: Scenario, plan: PrunePlan, by_id: t.Mapping[str, Image]) -> None:
     watermark = scenario.image_policy.watermark
     assert watermark is not None
     if watermark.usage <= watermark.high:
@@ -388,14 +388,14 @@ def check_watermark(scenario: Scenario, plan: Plan, by_id: t.Mapping[str, Image]
 
 
 def check_removed_containers_count_as_gone(scenario: Scenario, removed_containers: frozenset[str],
-                                           image_plan: Plan) -> None:
+                                           image_plan: PrunePlan) -> None:
     """Containers the same run removes first weigh exactly as much as containers that are not there."""
     without = [c for c in scenario.containers if c.id not in removed_containers]
     assert plan_image_removals(scenario.images, without, scenario.image_policy, scenario.now,
                                usage_state=scenario.usage_state) == image_plan
 
 
-def check_same_plan_whatever_the_order(scenario: Scenario, seed: int, plans: tuple[Plan, Plan]) -> None:
+def check_same_plan_whatever_the_order(scenario: Scenario, seed: int, plans: tuple[PrunePlan, PrunePlan]) -> None:
     shuffler = random.Random(seed)
     containers, images = list(scenario.containers), list(scenario.images)
     shuffler.shuffle(containers)
@@ -403,7 +403,7 @@ def check_same_plan_whatever_the_order(scenario: Scenario, seed: int, plans: tup
     assert plan_both(scenario._replace(containers=containers, images=images)) == plans
 
 
-def check_nothing_more_to_do(scenario: Scenario, first: tuple[Plan, Plan]) -> None:
+def check_nothing_more_to_do(scenario: Scenario, first: tuple[PrunePlan, PrunePlan]) -> None:
     """Planning again on the inventory the plans leave behind removes nothing, except what the cap held back."""
     remaining = after(scenario, *first)
     second = (plan_container_removals(remaining.containers, remaining.container_policy, remaining.now),
@@ -458,7 +458,7 @@ def test_keep_last_keeps_exactly_the_newest_per_repository(history, seed):
                          key=lambda i: (i.created, i.id), reverse=True)
         assert {i.id for i in members[:keep_last]} <= kept, repository
     newest = protected_newest(images, keep_last)
-    assert {d.id: d.reason for d in plan.kept} == {i: "within_keep_last" for i in newest}
+    assert {d.id: d.reason for d in plan.kept} == dict.fromkeys(newest, "within_keep_last")
     assert {d.id: d.reason for d in plan.removals} == {
         i.id: "beyond_keep_last" if i.tags else "dangling" for i in images if i.id not in newest}
 
@@ -466,7 +466,7 @@ def test_keep_last_keeps_exactly_the_newest_per_repository(history, seed):
 # ------------------------------------------------------------------ what the container list alone can decide
 
 
-def decided(plan: Plan) -> set[tuple[str, str, str]]:
+def decided(plan: PrunePlan) -> set[tuple[str, str, str]]:
     return {(d.id, d.action, d.reason) for d in (*plan.removals, *plan.kept)}
 
 

@@ -1,13 +1,12 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""sdk_compat.py: which APIClient arguments each Docker SDK release takes, and the sentences when it cannot."""
+"""_engine/sdk_compat.py: which APIClient arguments each Docker SDK release takes, and the sentences when it cannot."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils.errors import SdkError
-from ansible_collections.tidy.docker.plugins.module_utils.sdk_compat import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.sdk_compat import (
     MIN_SDK_VERSION,
     api_client_kwargs,
     check_sdk_version,
@@ -15,6 +14,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.sdk_compat import (
     missing_sdk_error,
     sdk_version_tuple,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._errors import SdkError
 
 # docker.APIClient.__init__ parameters, read from each release with inspect.signature.
 SDK_4_1_0 = ("self", "base_url", "version", "timeout", "tls", "user_agent", "num_pools", "credstore_env")

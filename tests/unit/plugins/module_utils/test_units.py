@@ -1,6 +1,6 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""DESIGN.md "Units": durations, sizes, percentages and the engine's timestamps."""
+"""The units of options and returns: durations, sizes, percentages and the engine's timestamps."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
-from ansible_collections.tidy.docker.plugins.module_utils.units import (
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._units import (
     Percent,
     epoch_to_datetime,
     format_size,
@@ -25,7 +25,7 @@ from ansible_collections.tidy.docker.plugins.module_utils.units import (
     parse_size_or_percent,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DURATION_HINT = "use a whole number of seconds or units s, m, h, d, w such as 30s, 15m, 12h, 7d, 2w or 1d12h"
 SIZE_HINT = ("use plain bytes or a number with B, KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary), "
              "such as 512MB or 1.5GiB")

@@ -14,12 +14,17 @@ import datetime as dt
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
-from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils.gather import concurrently
-from ansible_collections.tidy.docker.plugins.module_utils.policy import CONFLICT, GONE, IN_USE, LabelSelector, any_label
-from ansible_collections.tidy.docker.plugins.module_utils.prune import now_utc
-from ansible_collections.tidy.docker.plugins.module_utils.units import parse_engine_time
+from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
+    CONFLICT,
+    GONE,
+    IN_USE,
+    LabelSelector,
+    any_label,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc, parse_engine_time
 
 # Networks the engine creates itself; never removable.
 BUILTIN_NETWORKS = frozenset({"bridge", "host", "none"})

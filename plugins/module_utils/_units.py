@@ -1,6 +1,6 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Durations, sizes and timestamps as DESIGN.md "Units" defines them.
+"""Durations, sizes and timestamps: what users write in options, and what returns carry.
 
 Pure functions, no engine and no Ansible imports: every module parses user
 input through here so that one bad value always yields the same sentence.
@@ -8,12 +8,13 @@ input through here so that one bad value always yields the same sentence.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import re
 import typing as t
 from decimal import Decimal
 
-from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
 
 _DURATION_UNITS: dict[str, int] = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 # One or more <number><unit> parts in falling order of unit, e.g. "1d12h" or "2w".
@@ -102,17 +103,38 @@ def format_size(size: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def parse_engine_time(value: str | None) -> _dt.datetime | None:
-    """Parse the engine's RFC 3339 time (nanoseconds, any offset) into an aware UTC datetime."""
+# The engine's RFC 3339 times: seconds, an optional fraction (up to nanoseconds), Z or an offset.
+_ENGINE_TIME_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+
+
+def _split_engine_time(value: str | None) -> tuple[_dt.datetime, str] | None:
+    """The engine's time as (aware UTC datetime to the second, fraction digits); None for "never" or no time."""
     if not value or value == _ENGINE_ZERO_TIME or value.startswith("0001-01-01"):
         return None
-    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", value)
+    match = _ENGINE_TIME_RE.match(value)
     if match is None:
         return None
-    micros = (match.group(2) or "0")[:6].ljust(6, "0")
     offset = "+00:00" if match.group(3) == "Z" else match.group(3)
-    parsed = _dt.datetime.fromisoformat(f"{match.group(1)}.{micros}{offset}")
-    return parsed.astimezone(_dt.timezone.utc)
+    seconds = _dt.datetime.fromisoformat(f"{match.group(1)}{offset}").astimezone(_dt.timezone.utc)
+    return seconds, match.group(2) or ""
+
+
+def parse_engine_time(value: str | None) -> _dt.datetime | None:
+    """Parse the engine's RFC 3339 time (nanoseconds, any offset) into an aware UTC datetime."""
+    parts = _split_engine_time(value)
+    if parts is None:
+        return None
+    seconds, fraction = parts
+    return seconds.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+
+
+def engine_time_ns(value: str | None) -> int | None:
+    """The same time as integer nanoseconds since the epoch: log stamps need more than microseconds."""
+    parts = _split_engine_time(value)
+    if parts is None:
+        return None
+    seconds, fraction = parts
+    return calendar.timegm(seconds.utctimetuple()) * 1_000_000_000 + int(fraction[:9].ljust(9, "0"))
 
 
 def epoch_to_datetime(seconds: int | float) -> _dt.datetime:
@@ -146,3 +168,7 @@ def parse_point_in_time(value: t.Any, now: _dt.datetime, option: str = "time") -
         raise InvalidInput(f"{option}: {value!r} is neither a duration (such as 10m or 2h) nor an ISO 8601 time "
                            "(such as 2026-11-27T08:00:00Z); use one of those.", option=option, value=value) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
+
+
+def now_utc() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)

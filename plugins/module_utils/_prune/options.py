@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.errors import InvalidInput
-from ansible_collections.tidy.docker.plugins.module_utils.inventory import Record
-from ansible_collections.tidy.docker.plugins.module_utils.policy import (
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     CONTAINER_STATUSES,
     ContainerPolicy,
     ImagePolicy,
     LabelSelector,
     Watermark,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.units import Percent, parse_duration, parse_size_or_percent
+from ansible_collections.tidy.docker.plugins.module_utils._records import Record
+from ansible_collections.tidy.docker.plugins.module_utils._units import Percent, parse_duration, parse_size_or_percent
 
 PARALLEL_LIMIT = 64
 # Removals in flight. bench/run.py --phases sweep (2 cores, Docker 20.10, 1,000 exited containers

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What to remove, what to keep, and why: the pruning policy as a pure function.
 
-Start here. ``plan_container_removals`` and ``plan_image_removals`` take an
-inventory (what the engine holds), a policy (what the user asked for) and
-"now", and return a ``Plan``: every candidate with a decision (remove or keep)
+Start here. ``plan_container_removals`` and ``plan_image_removals`` take what
+the engine holds (containers, images), a policy (what the user asked for) and
+"now", and return a ``PrunePlan``: every candidate with a decision (remove or keep)
 and one stable reason string. Nothing here talks to the engine, so check mode
 can show the very plan a real run then applies, and every rule is unit- and
 property-tested.
@@ -21,7 +21,7 @@ import fnmatch
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.tidy.docker.plugins.module_utils.references import repository_of
+from ansible_collections.tidy.docker.plugins.module_utils._references import repository_of
 
 REMOVE = "remove"
 KEEP = "keep"
@@ -62,7 +62,7 @@ LIVE_STATES = frozenset({"running", "paused", "restarting", "removing"})
 CONTAINER_STATUSES = ("exited", "created", "dead")
 
 
-# --------------------------------------------------------------------------- inventory
+# --------------------------------------------------------------------------- what the engine holds
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class Plan:
+class PrunePlan:
     """Decisions in a stable order: removals first (in removal order), then kept."""
 
     decisions: tuple[Decision, ...]
@@ -222,13 +222,13 @@ class Plan:
         return dict(sorted(counts.items()))
 
 
-def _finish(removals: list[Decision], kept: list[Decision], max_removals: int) -> Plan:
+def _finish(removals: list[Decision], kept: list[Decision], max_removals: int) -> PrunePlan:
     """Apply the ``max_removals`` cap (the first ones in removal order win) and freeze the plan."""
     if max_removals and len(removals) > max_removals:
         capped = [Decision(d.id, d.names, KEEP, MAX_REMOVALS, d.size) for d in removals[max_removals:]]
         removals, kept = removals[:max_removals], capped + kept
     kept.sort(key=lambda d: (d.reason, d.names, d.id))
-    return Plan(tuple(removals) + tuple(kept))
+    return PrunePlan(tuple(removals) + tuple(kept))
 
 
 def _matches_glob(patterns: t.Iterable[str], names: t.Iterable[str]) -> bool:
@@ -287,7 +287,7 @@ CONTAINER_KEEP_RULES: tuple[ContainerRule, ...] = (
 )
 
 
-def plan_container_removals(containers: t.Iterable[Container], policy: ContainerPolicy, now: dt.datetime) -> Plan:
+def plan_container_removals(containers: t.Iterable[Container], policy: ContainerPolicy, now: dt.datetime) -> PrunePlan:
     """Decide for every container; removals ordered oldest first (so a cap spares the newest)."""
     removals: list[Decision] = []
     kept: list[Decision] = []
@@ -430,7 +430,7 @@ def _children_first(images: list[Image]) -> list[Image]:
 
 def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Container], policy: ImagePolicy,
                         now: dt.datetime, usage_state: t.Mapping[str, dt.datetime] | None = None,
-                        removed_containers: t.Iterable[str] = ()) -> Plan:
+                        removed_containers: t.Iterable[str] = ()) -> PrunePlan:
     """Decide for every image.
 
     ``containers`` are all containers (any state); an image one of them uses is

@@ -7,9 +7,9 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient
-from ansible_collections.tidy.docker.plugins.module_utils.errors import Conflict, InvalidInput
-from ansible_collections.tidy.docker.plugins.module_utils.image_ops import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_operations import (
     containers_using,
     describe_users,
     find_image,
@@ -18,8 +18,8 @@ from ansible_collections.tidy.docker.plugins.module_utils.image_ops import (
     pull_image,
     registry_digest,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.references import looks_like_id, normalise_reference
-from ansible_collections.tidy.docker.plugins.module_utils.inventory import repo_tags
+from ansible_collections.tidy.docker.plugins.module_utils._records import repo_tags
+from ansible_collections.tidy.docker.plugins.module_utils._references import looks_like_id, normalise_reference
 
 
 @dataclass

@@ -1,21 +1,22 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read the inventory from the engine: the only engine reads of the info modules.
+"""The engine reads of the info modules: containers, images, logs and host facts as records.
 
-Each function makes as few engine calls as the data allows (one list call,
-then concurrent inspects only where the list lacks a field) and hands raw
-answers to ``inventory.py`` to shape.
+Each function makes as few engine calls as the data allows (one list call, then
+concurrent inspects only where the list lacks a field) and hands raw answers to
+``_records`` to shape.
 """
 
 from __future__ import annotations
 
 import os
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, object_path
-from ansible_collections.tidy.docker.plugins.module_utils.errors import NotFound
-from ansible_collections.tidy.docker.plugins.module_utils.inventory import (
+from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_container_or_none
+from ansible_collections.tidy.docker.plugins.module_utils._errors import NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._records import (
     Record,
     filesystem_usage,
     normalise_container,
@@ -23,49 +24,6 @@ from ansible_collections.tidy.docker.plugins.module_utils.inventory import (
     summarise_disk_usage,
     users_by_image,
 )
-
-# Inspects are small and latency-bound; a few in flight hide the round trips
-# without crowding a 2-core engine host.
-INSPECT_CONCURRENCY = 8
-
-T = t.TypeVar("T")
-R = t.TypeVar("R")
-
-
-def concurrently(function: t.Callable[[T], R], items: t.Sequence[T], workers: int = INSPECT_CONCURRENCY) -> list[R]:
-    """``map`` over a thread pool, results in input order."""
-    if len(items) <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(function, items))
-
-
-def inspect_or_none(client: EngineClient, kind: str, ref: str) -> dict[str, t.Any] | None:
-    """Inspect data of ``ref`` (``kind``: ``containers`` or ``images``) through ``client.request``, the
-    path of pruning's many small requests; None when it does not exist (or vanished since listed)."""
-    try:
-        return dict(client.request("GET", object_path(kind, ref, "json")))
-    except NotFound:
-        return None
-
-
-def inspect_many(client: EngineClient, kind: str, refs: t.Sequence[str], shape: t.Callable[[dict[str, t.Any]], R],
-                 workers: int = INSPECT_CONCURRENCY) -> list[R | None]:
-    """``shape`` of the inspect data of each of ``refs`` (``kind``: ``containers`` or ``images``), in order;
-    None where it does not exist. Shaping as the answers arrive keeps only what the caller needs in memory.
-    """
-    def inspect(ref: str) -> R | None:
-        data = inspect_or_none(client, kind, ref)
-        return None if data is None else shape(data)
-    return concurrently(inspect, refs, workers)
-
-
-def inspect_container_or_none(client: EngineClient, ref: str) -> dict[str, t.Any] | None:
-    """Inspect data, or None when the container does not exist (or vanished since listed)."""
-    try:
-        return dict(client.call(client.api.inspect_container, ref))
-    except NotFound:
-        return None
 
 
 def read_logs(client: EngineClient, container_id: str, tail: int,

@@ -17,10 +17,10 @@ import os
 import tempfile
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.units import format_time, parse_engine_time
+from ansible_collections.tidy.docker.plugins.module_utils._units import format_time, parse_engine_time
 
 FORMAT_VERSION = 1
-DEFAULT_PATH = "~/.cache/tidy.docker/image-usage.json"
+DEFAULT_USAGE_STATE_PATH = "~/.cache/tidy.docker/image-usage.json"
 
 UsageState = t.Dict[str, dt.datetime]
 

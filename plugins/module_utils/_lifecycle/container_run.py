@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The engine side of ``tidy.docker.container``.
 
-Reads the existing container and the wanted image, asks ``container_spec`` for
+Reads the existing container and the wanted image, asks ``container_plan`` for
 the plan, and (outside check mode) carries it out: pull, create, start, stop,
 kill, restart, remove, and for attached runs wait and collect the output.
-Every decision is made in ``container_spec``; this file only talks to the engine.
+Every decision is made in ``container_plan``; this file only talks to the engine.
 """
 
 from __future__ import annotations
@@ -13,44 +13,59 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, translate_error, version_tuple
-from ansible_collections.tidy.docker.plugins.module_utils.container_host_config import check_capabilities_known
-from ansible_collections.tidy.docker.plugins.module_utils.container_spec import (
-    BUILTIN_NETWORK_MODES,
-    CREATED,
-    DEFAULT_STOP_TIMEOUT,
-    START_SLACK_NS,
-    KILLED,
-    PULLED,
-    RECREATED,
-    REMOVED,
-    RESTARTED,
-    STARTED,
-    STOPPED,
-    UNPAUSED,
-    ContainerSettings,
-    ImageFacts,
-    ObservedContainer,
-    Plan,
-    WantedContainer,
-    create_request,
-    engine_time_ns,
-    observe_container,
-    output_tail,
-    plan_container,
-    split_output,
-    state_view,
-)
-from ansible_collections.tidy.docker.plugins.module_utils.errors import (
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import version_tuple
+from ansible_collections.tidy.docker.plugins.module_utils._engine.failures import translate_error
+from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_container_or_none
+from ansible_collections.tidy.docker.plugins.module_utils._errors import (
     Conflict,
     EngineError,
     InvalidInput,
     NotFound,
     TidyDockerError,
 )
-from ansible_collections.tidy.docker.plugins.module_utils.gather import inspect_container_or_none
-from ansible_collections.tidy.docker.plugins.module_utils.image_ops import find_image, is_current, pull_image, registry_digest
-from ansible_collections.tidy.docker.plugins.module_utils.inventory import normalise_container
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.attached_output import (
+    START_SLACK_NS,
+    output_tail,
+    split_output,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_create import create_request
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import check_capabilities_known
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_observed import (
+    ObservedContainer,
+    observe_container,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
+    BUILTIN_NETWORK_MODES,
+    ContainerSettings,
+    WantedContainer,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_plan import (
+    ACTION_CREATED,
+    ACTION_KILLED,
+    ACTION_PULLED,
+    ACTION_RECREATED,
+    ACTION_REMOVED,
+    ACTION_RESTARTED,
+    ACTION_STARTED,
+    ACTION_STOPPED,
+    ACTION_UNPAUSED,
+    ContainerPlan,
+    ImageFacts,
+    plan_container,
+    state_view,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_operations import (
+    find_image,
+    is_current,
+    pull_image,
+    registry_digest,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._records import normalise_container
+from ansible_collections.tidy.docker.plugins.module_utils._units import engine_time_ns
+
+# What the engine waits before it kills, when neither the task nor the container says.
+DEFAULT_STOP_TIMEOUT = 10
 
 _PORT_TAKEN_RE = re.compile(r"Bind for (\S+) failed: port is already allocated"
                             r"|listen (?:tcp|udp)[46]? (\S+): bind: address already in use")
@@ -232,28 +247,28 @@ class ContainerRun:
         local = find_image(self.client, observed.image_ref, "image") if observed.image_ref else None
         return observed.image_ref if local is not None and local["Id"] == observed.image_id else observed.image_id
 
-    def apply(self, plan: Plan, observed: ObservedContainer | None) -> str | None:
+    def apply(self, plan: ContainerPlan, observed: ObservedContainer | None) -> str | None:
         """Carry out the plan; returns the id of the container afterwards (None when removed)."""
         container_id = observed.id if observed is not None else None
         for action in plan.actions:
-            if action == PULLED:
+            if action == ACTION_PULLED:
                 continue  # done by resolve_image, before planning
-            if action == CREATED:
+            if action == ACTION_CREATED:
                 container_id = self._create(self._image_for(observed))
-            elif action == RECREATED:
+            elif action == ACTION_RECREATED:
                 observed = self._existing(observed)
                 image = self._image_for(observed)
                 if observed.up:
                     self._stop(observed)
                 self._remove(observed.id)
                 container_id = self._create(image)
-            elif action == STARTED:
+            elif action == ACTION_STARTED:
                 self._start(str(container_id))
-            elif action == UNPAUSED:
+            elif action == ACTION_UNPAUSED:
                 self.client.call(self.api.unpause, container_id)
-            elif action in (STOPPED, KILLED):
+            elif action in (ACTION_STOPPED, ACTION_KILLED):
                 self._stop(self._existing(observed))
-            elif action == RESTARTED:
+            elif action == ACTION_RESTARTED:
                 observed = self._existing(observed)
                 if self.wanted.force_kill:
                     if observed.up:
@@ -261,7 +276,7 @@ class ContainerRun:
                     self._start(observed.id)
                 else:
                     self.client.call(self.api.restart, observed.id, timeout=self._stop_timeout(observed))
-            elif action == REMOVED:
+            elif action == ACTION_REMOVED:
                 self._remove(str(container_id))
                 container_id = None
         return container_id
@@ -288,11 +303,11 @@ class ContainerRun:
         lines = raw.decode("utf-8", errors="replace").splitlines() if isinstance(raw, bytes) else []
         return engine_time_ns(lines[-1].partition(" ")[0]) if lines else None
 
-    def output_start(self, plan: Plan, observed: ObservedContainer | None) -> int | None:
+    def output_start(self, plan: ContainerPlan, observed: ObservedContainer | None) -> int | None:
         """Where the output of an attached run begins: after the last line of earlier runs (None: all lines)."""
-        if not self.wanted.attached or observed is None or RECREATED in plan.actions:
+        if not self.wanted.attached or observed is None or ACTION_RECREATED in plan.actions:
             return None
-        if not self.check_mode and (STARTED in plan.actions or RESTARTED in plan.actions):
+        if not self.check_mode and (ACTION_STARTED in plan.actions or ACTION_RESTARTED in plan.actions):
             return self.last_log_time(observed.id)
         # The run reported (or waited for) is the one that started last.
         started = engine_time_ns(observed.started_at)
@@ -303,7 +318,7 @@ class ContainerRun:
         timeout = self.wanted.wait_timeout
         try:
             self.api.wait(container_id, timeout=timeout)
-        except Exception as exc:  # noqa: BLE001 - a read timeout surfaces as a connection error
+        except Exception as exc:
             if timeout is None or "timed out" not in str(exc).lower():
                 raise translate_error(exc, self.client.settings) from exc
             self._kill(container_id)
@@ -342,7 +357,7 @@ class ContainerRun:
             raise type(failure)(failure.message, **failure.context, **result)
         return result
 
-    def attached_outcome(self, plan: Plan, inspected: t.Mapping[str, t.Any], result: dict[str, t.Any],
+    def attached_outcome(self, plan: ContainerPlan, inspected: t.Mapping[str, t.Any], result: dict[str, t.Any],
                          output_after: int | None) -> tuple[t.Mapping[str, t.Any], TidyDockerError | None]:
         """Wait for the run and add its exit code and output to ``result``; the error to fail with, if any."""
         running = bool((inspected.get("State") or {}).get("Running"))

@@ -3,7 +3,7 @@
 """Domain errors of the collection.
 
 Everything below the modules raises one of these; the module wrapper in
-``client.py`` turns them into a single ``fail_json`` sentence. They carry no
+``_engine/module.py`` turns them into a single ``fail_json`` sentence. They carry no
 SDK types so that pure code (units, policy) can raise them without importing
 ``docker``.
 """

@@ -12,11 +12,17 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.client import EngineClient, translate_error
-from ansible_collections.tidy.docker.plugins.module_utils.errors import EngineError, InvalidInput, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils.inventory import Record, container_name, repo_digests, repo_tags
-from ansible_collections.tidy.docker.plugins.module_utils.references import split_reference
-from ansible_collections.tidy.docker.plugins.module_utils.units import format_time, parse_engine_time
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.failures import translate_error
+from ansible_collections.tidy.docker.plugins.module_utils._errors import EngineError, InvalidInput, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._records import (
+    Record,
+    container_name,
+    repo_digests,
+    repo_tags,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._references import split_reference
+from ansible_collections.tidy.docker.plugins.module_utils._units import format_time, parse_engine_time
 
 _ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
 
@@ -85,7 +91,7 @@ def pull_image(client: EngineClient, reference: str, option: str = "name") -> di
         raise pull_failed(reference, exc.message, option) from None
     except InvalidInput:
         raise
-    except Exception as exc:  # noqa: BLE001 - reading the stream is outside client.call
+    except Exception as exc:
         raise translate_error(exc, client.settings) from exc
     pulled = find_image(client, reference, option)
     if pulled is None:  # pragma: no cover - the engine just pulled it

@@ -23,7 +23,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.tidy.docker.plugins.module_utils.errors import invalid_option
+from ansible_collections.tidy.docker.plugins.module_utils._errors import invalid_option
 
 CGROUPNS_MODES = ("host", "private")
 ALL_CAPABILITIES = "ALL"

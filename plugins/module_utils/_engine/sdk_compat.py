@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.errors import SdkError
+from ansible_collections.tidy.docker.plugins.module_utils._errors import SdkError
 
 MIN_SDK_VERSION = "4.1.0"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils.units import (
+from ansible_collections.tidy.docker.plugins.module_utils._units import (
     epoch_to_datetime,
     format_size,
     format_time,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Shared documentation: connection options and attribute presets.
+    """The connection options every module shares, documented once.
 
-    Mirrors ``plugins/module_utils/common.py``; validate-modules compares the two.
+    Mirrors ``DOCKER_CONNECTION_SPEC`` in ``plugins/module_utils/_engine/connection.py``;
+    validate-modules compares the two.
     """
 
     # The connection options of every module.
@@ -90,67 +91,4 @@ requirements:
   - Docker SDK for Python (C(docker)) 4.1.0 or newer on the managed node (4.4.0 or newer for O(use_ssh_client=true));
     C(paramiko) there for V(ssh://) addresses. Python 3.9 or newer.
   - Docker Engine API 1.41 (Docker 20.10) or newer.
-"""
-
-    # Attributes every module of the collection has.
-    ACTIONGROUP_DOCKER = r"""
-attributes:
-  action_group:
-    description: Use C(group/tidy.docker.docker) in C(module_defaults) to set options for all modules of the collection.
-    support: full
-    membership:
-      - tidy.docker.docker
-"""
-
-    # Read-only modules: they change nothing, so check mode and idempotence are trivial.
-    INFO_MODULE = r"""
-attributes:
-  check_mode:
-    description: Can run in check mode and return the same data as a real run.
-    support: full
-    details:
-      - This module only reads from the engine; it never changes anything.
-  diff_mode:
-    description: Would return details on what has changed in diff mode.
-    support: N/A
-    details:
-      - This module never changes anything.
-  idempotent:
-    description: Running it twice in a row gives the same result, unless something else changed the engine meanwhile.
-    support: full
-"""
-
-    # Modules that change the engine.
-    ACTIONS = r"""
-attributes:
-  check_mode:
-    description: Can run in check mode and return what a real run would change, without changing anything.
-    support: full
-  diff_mode:
-    description: Returns before and after states of what changed (or would change) in diff mode.
-    support: full
-  idempotent:
-    description: A second run with the same options reports no change.
-    support: full
-"""
-
-    # Options every prune module shares (plugins/module_utils/prune_options.py COMMON_PRUNE_SPEC).
-    PRUNE = r"""
-options:
-  max_removals:
-    description:
-      - Safety cap on how many objects one run removes. The first ones in removal order go (oldest first, or least
-        recently used first in watermark mode); the rest are kept with reason V(max_removals). V(0) means no cap.
-    type: int
-    default: 0
-  parallel:
-    description:
-      - How many removals run concurrently against the engine (1 to 64).
-    type: int
-    default: 8
-  report_kept:
-    description:
-      - Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
-    type: bool
-    default: true
 """

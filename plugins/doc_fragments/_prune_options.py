@@ -1,0 +1,31 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options every prune module shares.
+
+    Mirrors ``COMMON_PRUNE_SPEC`` in ``plugins/module_utils/_prune/options.py``; validate-modules compares the two.
+    """
+
+    DOCUMENTATION = r"""
+options:
+  max_removals:
+    description:
+      - Safety cap on how many objects one run removes. The first ones in removal order go (oldest first, or least
+        recently used first in watermark mode); the rest are kept with reason V(max_removals). V(0) means no cap.
+    type: int
+    default: 0
+  parallel:
+    description:
+      - How many removals run concurrently against the engine (1 to 64).
+    type: int
+    default: 8
+  report_kept:
+    description:
+      - Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
+    type: bool
+    default: true
+"""

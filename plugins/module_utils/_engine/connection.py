@@ -1,0 +1,141 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How to reach the engine: the connection options every module shares, validated.
+
+Names, aliases and environment fallbacks follow the wider Docker-on-Ansible
+ecosystem so that existing ``module_defaults`` carry over. The same options are
+documented once in ``plugins/doc_fragments/_connection.py``; validate-modules keeps
+the two in step. ``ConnectionSettings`` is what the options mean, checked without
+importing the Docker SDK, so that the rules are unit-testable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import typing as t
+from dataclasses import dataclass
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput, TlsError
+
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+DEFAULT_TIMEOUT = 60
+
+DOCKER_CONNECTION_SPEC: dict[str, dict[str, t.Any]] = {
+    "docker_host": {"type": "str", "default": DEFAULT_DOCKER_HOST, "aliases": ["docker_url"],
+                    "fallback": (env_fallback, ["DOCKER_HOST"])},
+    "api_version": {"type": "str", "default": "auto", "aliases": ["docker_api_version"],
+                    "fallback": (env_fallback, ["DOCKER_API_VERSION"])},
+    "timeout": {"type": "int", "default": DEFAULT_TIMEOUT, "fallback": (env_fallback, ["DOCKER_TIMEOUT"])},
+    "tls": {"type": "bool", "default": False, "fallback": (env_fallback, ["DOCKER_TLS"])},
+    "validate_certs": {"type": "bool", "default": False, "aliases": ["tls_verify"],
+                       "fallback": (env_fallback, ["DOCKER_TLS_VERIFY"])},
+    "ca_path": {"type": "path", "aliases": ["ca_cert", "tls_ca_cert", "cacert_path"]},
+    "client_cert": {"type": "path", "aliases": ["tls_client_cert", "cert_path"]},
+    "client_key": {"type": "path", "aliases": ["tls_client_key", "key_path"]},
+    "tls_hostname": {"type": "str", "fallback": (env_fallback, ["DOCKER_TLS_HOSTNAME"])},
+    "use_ssh_client": {"type": "bool", "default": False},
+}
+
+# Argument-spec keys that only describe the connection; modules never read them directly.
+CONNECTION_OPTION_NAMES: frozenset[str] = frozenset(DOCKER_CONNECTION_SPEC)
+
+
+def docker_argument_spec(module_spec: dict[str, dict[str, t.Any]]) -> dict[str, dict[str, t.Any]]:
+    """Return the module's own spec merged with the shared connection options."""
+    clashes = CONNECTION_OPTION_NAMES & set(module_spec)
+    if clashes:  # a programming error, caught by the unit tests
+        raise ValueError(f"module options shadow connection options: {sorted(clashes)}")
+    merged = {name: dict(spec) for name, spec in DOCKER_CONNECTION_SPEC.items()}
+    merged.update(module_spec)
+    return merged
+
+
+# Docker 20.10; older engines lack the data the policies read (e.g. df SharedSize).
+MIN_API_VERSION = "1.41"
+SUPPORTED_SCHEMES = ("unix", "tcp", "ssh", "http", "https", "npipe")
+_VERSION_RE = re.compile(r"^\d+\.\d+$")
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Validated connection options; pure, so the rules are unit-testable."""
+
+    docker_host: str
+    api_version: str
+    timeout: int
+    tls: bool
+    validate_certs: bool
+    ca_path: str | None
+    client_cert: str | None
+    client_key: str | None
+    tls_hostname: str | None
+    use_ssh_client: bool
+
+    @property
+    def use_tls(self) -> bool:
+        return self.tls or self.validate_certs
+
+    @classmethod
+    def from_params(cls, params: t.Mapping[str, t.Any],
+                    environ: t.Mapping[str, str] | None = None) -> ConnectionSettings:
+        environ = os.environ if environ is None else environ
+        host = str(params["docker_host"]).strip()
+        scheme = host.split("://", 1)[0] if "://" in host else ""
+        if scheme not in SUPPORTED_SCHEMES:
+            raise InvalidInput(
+                f"docker_host: {host!r} is not an engine address; use unix:///path/to/docker.sock, "
+                "tcp://host:2376 or ssh://user@host.", option="docker_host", value=host)
+        api_version = str(params["api_version"]).strip()
+        if api_version.lower() != "auto" and not _VERSION_RE.match(api_version):
+            raise InvalidInput(f"api_version: {api_version!r} is not an API version; use auto or a version such as 1.41.",
+                               option="api_version", value=api_version)
+        if api_version.lower() != "auto" and version_tuple(api_version) < version_tuple(MIN_API_VERSION):
+            raise InvalidInput(f"api_version: {api_version} is older than the {MIN_API_VERSION} (Docker 20.10) tidy.docker "
+                               "needs; set api_version to auto or to 1.41 or newer.", option="api_version", value=api_version)
+        timeout = int(params["timeout"])
+        if timeout <= 0:
+            raise InvalidInput(f"timeout: {timeout!r} must be a positive number of seconds.", option="timeout", value=timeout)
+        # DOCKER_CERT_PATH supplies the three files the docker CLI expects there.
+        cert_dir = environ.get("DOCKER_CERT_PATH")
+
+        def from_cert_dir(option: str, filename: str) -> str | None:
+            if params.get(option):
+                return str(params[option])
+            return os.path.join(cert_dir, filename) if cert_dir else None
+
+        settings = cls(
+            docker_host=host,
+            api_version="auto" if api_version.lower() == "auto" else api_version,
+            timeout=timeout,
+            tls=bool(params["tls"]),
+            validate_certs=bool(params["validate_certs"]),
+            ca_path=from_cert_dir("ca_path", "ca.pem"),
+            client_cert=from_cert_dir("client_cert", "cert.pem"),
+            client_key=from_cert_dir("client_key", "key.pem"),
+            tls_hostname=params.get("tls_hostname") or None,
+            use_ssh_client=bool(params["use_ssh_client"]),
+        )
+        settings.check_tls_files()
+        return settings
+
+    def check_tls_files(self) -> None:
+        """Name the missing file before the SDK reports it less clearly."""
+        if not self.use_tls:
+            return
+        if bool(self.client_cert) != bool(self.client_key):
+            raise TlsError("client_cert and client_key must be given together; set both or neither.",
+                           docker_host=self.docker_host)
+        wanted = [("client_cert", self.client_cert), ("client_key", self.client_key)]
+        if self.validate_certs:
+            wanted.append(("ca_path", self.ca_path))
+        for option, path in wanted:
+            if path and not os.path.isfile(path):
+                raise TlsError(f"{option}: TLS file {path!r} does not exist; point {option} (or DOCKER_CERT_PATH) "
+                               "at a readable PEM file.", option=option, value=path)

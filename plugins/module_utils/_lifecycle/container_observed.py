@@ -1,0 +1,122 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An existing container as ``tidy.docker.container`` compares it: read back from ``docker inspect``.
+
+``observe_container`` reads the compared settings from the inspect data in the same
+canonical forms ``container_options`` gives the task's, and remembers what the image
+supplied (env, labels, volumes), so that only what the task sets is compared. Pure.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import (
+    engine_added_security_opts,
+    parse_capabilities,
+    parse_device_rules,
+    parse_security_opts,
+    tmpfs_from_engine,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
+    ContainerSettings,
+    Volume,
+    clean_path,
+    env_dict,
+    parse_volume,
+    port_bindings_from_engine,
+)
+
+# The engine gives a container this PATH when its image sets none.
+ENGINE_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@dataclass(frozen=True)
+class ObservedContainer:
+    """An existing container, read from ``docker inspect`` (and the inspect of its image)."""
+
+    id: str
+    name: str
+    state: str
+    running: bool
+    paused: bool
+    image_ref: str
+    image_id: str
+    settings: ContainerSettings
+    image_digests: tuple[str, ...] = ()
+    inherited_env: t.Mapping[str, str] = field(default_factory=dict)
+    inherited_labels: t.Mapping[str, str] = field(default_factory=dict)
+    inherited_volumes: frozenset[str] = frozenset()
+    engine_security_opts: frozenset[str] = frozenset()
+    stop_timeout: int | None = None
+    exit_code: int | None = None
+    started_at: str | None = None
+
+    @property
+    def up(self) -> bool:
+        """Running or paused: something to stop before removal."""
+        return self.running or self.paused
+
+
+# --------------------------------------------------------------------------- reading a container
+
+
+def observe_container(inspected: t.Mapping[str, t.Any],
+                      image_inspected: t.Mapping[str, t.Any] | None = None) -> ObservedContainer:
+    """The compared settings of an existing container, and what its image supplied.
+
+    ``image_inspected`` is the inspect of the image the container runs (by id);
+    None when that image is gone, in which case nothing counts as inherited.
+    """
+    config = inspected.get("Config") or {}
+    host = inspected.get("HostConfig") or {}
+    state = inspected.get("State") or {}
+    image_config = (image_inspected or {}).get("Config") or {}
+    inherited_env = env_dict(image_config.get("Env"))
+    # The engine adds a default PATH when the image has none.
+    inherited_env.setdefault("PATH", ENGINE_DEFAULT_PATH)
+    restart = host.get("RestartPolicy") or {}
+    binds = [parse_volume(bind, strict=False) for bind in host.get("Binds") or []]
+    anonymous = [Volume(target=clean_path(path)) for path in (config.get("Volumes") or {})]
+    stop_timeout = config.get("StopTimeout")
+    return ObservedContainer(
+        id=str(inspected["Id"]),
+        name=str(inspected.get("Name") or "").lstrip("/"),
+        state=str(state.get("Status") or ""),
+        running=bool(state.get("Running")) and not state.get("Paused"),
+        paused=bool(state.get("Paused")),
+        image_ref=str(config.get("Image") or ""),
+        image_id=str(inspected.get("Image") or ""),
+        settings=ContainerSettings(
+            image=config.get("Image"),
+            command=tuple(config.get("Cmd") or ()),
+            entrypoint=tuple(config.get("Entrypoint") or ()),
+            env=env_dict(config.get("Env")),
+            labels=dict(config.get("Labels") or {}),
+            published_ports=port_bindings_from_engine(host.get("PortBindings")),
+            volumes=tuple(sorted(binds + anonymous)),
+            restart_policy=restart.get("Name") or "no",
+            restart_retries=int(restart.get("MaximumRetryCount") or 0),
+            network_mode=host.get("NetworkMode") or "default",
+            interactive=bool(config.get("OpenStdin")),
+            tty=bool(config.get("Tty")),
+            init=bool(host.get("Init")),
+            privileged=bool(host.get("Privileged")),
+            cap_add=parse_capabilities(host.get("CapAdd") or (), "cap_add", strict=False),
+            cap_drop=parse_capabilities(host.get("CapDrop") or (), "cap_drop", strict=False),
+            security_opts=parse_security_opts(host.get("SecurityOpt") or (), strict=False),
+            device_cgroup_rules=parse_device_rules(host.get("DeviceCgroupRules") or (), strict=False),
+            # Engines before API 1.41 do not report it: None, so that it is not compared.
+            cgroupns_mode=host.get("CgroupnsMode") or None,
+            tmpfs=tmpfs_from_engine(host.get("Tmpfs")),
+        ),
+        image_digests=tuple((image_inspected or {}).get("RepoDigests") or ()),
+        inherited_env=inherited_env,
+        inherited_labels=dict(image_config.get("Labels") or {}),
+        inherited_volumes=frozenset(clean_path(path) for path in image_config.get("Volumes") or {}),
+        engine_security_opts=engine_added_security_opts(host),
+        stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
+        exit_code=state.get("ExitCode"),
+        started_at=state.get("StartedAt"),
+    )

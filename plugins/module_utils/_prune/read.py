@@ -1,0 +1,105 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read what pruning decides on from the engine, in the planner's types (``policy.Container``, ``policy.Image``).
+
+As few engine calls as the policy allows: one listing, and concurrent inspects only
+for the fields a policy reads and the listing lacks. Also the fresh figures the apply
+step needs: containers per image just before removing, and the disk usage before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+from dataclasses import dataclass, replace
+
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LIVE_STATES, Container, Image
+from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
+from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
+
+
+def containers_from_engine(client: EngineClient, details: bool = True, sizes: bool | None = None) -> list[Container]:
+    """Every container, from one listing. With ``details``, stopped ones are also inspected for finish
+    time and restart policy, which the list lacks (``ContainerPolicy.needs_details`` tells when a policy
+    reads them); ``sizes`` (default: as ``details``) asks the engine for writable-layer sizes.
+    Image pruning needs neither: only the image ids."""
+    listed = client.call(client.api.containers, all=True, size=details if sizes is None else sizes)
+
+    def what_the_list_lacks(data: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        state = data.get("State") or {}
+        return {"created": parse_engine_time(data.get("Created")), "finished_at": parse_engine_time(state.get("FinishedAt")),
+                "restart_policy": ((data.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
+                "state": str(state.get("Status") or "")}
+
+    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in LIVE_STATES]
+    inspected = dict(zip(stopped, inspect_many(client, "containers", stopped, what_the_list_lacks)))
+    containers = []
+    for raw in listed:
+        base = Container(id=raw["Id"], name=container_name(raw), state=str(raw.get("State") or ""),
+                         image_id=str(raw.get("ImageID") or ""), created=epoch_to_datetime(raw.get("Created") or 0),
+                         labels=dict(raw.get("Labels") or {}), size_rw=int(raw.get("SizeRw") or 0))
+        if raw["Id"] not in inspected:
+            containers.append(base)
+            continue
+        data = inspected[raw["Id"]]
+        if data is None:
+            continue  # removed by someone else since the listing
+        containers.append(replace(base, created=data["created"] or base.created, finished_at=data["finished_at"],
+                                  restart_policy=data["restart_policy"], state=data["state"] or base.state))
+    return containers
+
+
+@dataclass(frozen=True)
+class ImageInventory:
+    images: list[Image]
+    layers_size: int  # bytes of image layers on disk, shared layers once (system df)
+
+
+def images_from_engine(client: EngineClient, precise: bool = False) -> ImageInventory:
+    """Top-level images with unique sizes from system df.
+
+    ``precise`` inspects each image for sub-second creation and last-tag times,
+    which keep_last ordering and least-recently-used order need.
+    """
+    df = client.call(client.api.df)
+    raw_images = df.get("Images") or []
+
+    def times(data: t.Mapping[str, t.Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
+        return parse_engine_time(data.get("Created")), parse_engine_time((data.get("Metadata") or {}).get("LastTagTime"))
+
+    ids = [raw["Id"] for raw in raw_images] if precise else []
+    inspected = dict(zip(ids, inspect_many(client, "images", ids, times)))
+    images = []
+    for raw in raw_images:
+        shared = raw.get("SharedSize")
+        size = int(raw.get("Size") or 0)
+        image = Image(id=raw["Id"], tags=tuple(repo_tags(raw)), digests=tuple(repo_digests(raw)),
+                      created=epoch_to_datetime(raw.get("Created") or 0),
+                      unique_size=size - int(shared) if shared is not None and shared >= 0 else size,
+                      labels=dict(raw.get("Labels") or {}), parent_id=raw.get("ParentId") or None)
+        if precise:
+            if inspected[raw["Id"]] is None:
+                continue  # removed by someone else since the listing
+            created, last_tag_time = inspected[raw["Id"]]
+            image = replace(image, created=created or image.created, last_tag_time=last_tag_time)
+        images.append(image)
+    return ImageInventory(images=images, layers_size=int(df.get("LayersSize") or 0))
+
+
+def users_per_image(client: EngineClient) -> dict[str, int]:
+    """Image id -> number of containers using it, from one fresh listing."""
+    counts: dict[str, int] = {}
+    for raw in client.call(client.api.containers, all=True):
+        counts[raw.get("ImageID", "")] = counts.get(raw.get("ImageID", ""), 0) + 1
+    return counts
+
+
+def disk_usage_of(client: EngineClient, kind: str) -> int:
+    """Bytes the engine's system df attributes to ``images`` or ``containers``."""
+    if kind == "images":
+        return int(client.call(client.api.df).get("LayersSize") or 0)
+    # The same figure as system df's containers (the engine sizes them with this very listing),
+    # without sizing every image, volume and the build cache too.
+    return sum(int(c.get("SizeRw") or 0) for c in client.call(client.api.containers, all=True, size=True))

@@ -1,0 +1,61 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the prune modules return: ``removed``, ``kept``, ``kept_counts``, the space figures and the diff (pure)."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import Decision
+from ansible_collections.tidy.docker.plugins.module_utils._units import format_size
+
+
+@dataclass
+class Outcome:
+    removed: list[Decision]
+    kept: list[Decision]
+
+
+# --------------------------------------------------------------------------- report
+
+
+def decision_record(decision: Decision, names_key: str, with_size: bool) -> dict[str, t.Any]:
+    record: dict[str, t.Any] = {"id": decision.id, names_key: list(decision.names), "reason": decision.reason}
+    if with_size:
+        record["size"] = decision.size
+    return record
+
+
+def prune_result(outcome: Outcome, names_key: str, check_mode: bool, report_kept: bool,
+                 reclaimed: int | None) -> dict[str, t.Any]:
+    """The return values both prune modules share (documented in each prune module's RETURN)."""
+    kept_counts: dict[str, int] = {}
+    for decision in outcome.kept:
+        kept_counts[decision.reason] = kept_counts.get(decision.reason, 0) + 1
+    result: dict[str, t.Any] = {
+        "changed": bool(outcome.removed),
+        "removed": [decision_record(d, names_key, True) for d in outcome.removed],
+        "removed_count": len(outcome.removed),
+        "kept_counts": dict(sorted(kept_counts.items())),
+    }
+    if report_kept:
+        result["kept"] = [decision_record(d, names_key, False)
+                          for d in sorted(outcome.kept, key=lambda d: (d.reason, d.names, d.id))]
+    if check_mode:
+        estimate = sum(d.size for d in outcome.removed)
+        result.update(space_reclaimable=estimate, space_reclaimable_human=format_size(estimate))
+    else:
+        result.update(space_reclaimed=reclaimed or 0, space_reclaimed_human=format_size(reclaimed or 0))
+    return result
+
+
+def prune_diff(outcome: Outcome, names_key: str) -> dict[str, str]:
+    """Before: every object looked at; after: those kept. One line each, removals first."""
+    def line(decision: Decision) -> str:
+        names = ", ".join(decision.names) or "<none>"
+        return f"{decision.id.split(':', 1)[-1][:12]} {names} ({decision.reason})\n"
+    kept = "".join(line(d) for d in sorted(outcome.kept, key=lambda d: (d.names, d.id)))
+    removed = "".join(line(d) for d in outcome.removed)
+    return {"before": removed + kept, "after": kept, "before_header": f"{names_key} before",
+            "after_header": f"{names_key} after"}
