@@ -68,7 +68,7 @@ def _tar_context(dockerfile: str, files: dict[str, bytes | str]) -> io.BytesIO:
     """In-memory build context: Dockerfile plus ``files`` (name -> bytes or source path)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        entries = {"Dockerfile": dockerfile.encode()}
+        entries: dict[str, bytes | str] = {"Dockerfile": dockerfile.encode()}
         entries.update(files)
         for name, content in entries.items():
             if isinstance(content, str):  # a path on disk
@@ -88,7 +88,7 @@ def _build(client: docker.APIClient, tag: str, dockerfile: str, files: dict[str,
     """Build with the classic builder; returns the image id. Raises SeedError on failure."""
     context = _tar_context(dockerfile, files)
     image_id = None
-    lines = []
+    lines: list[str] = []
     try:
         stream = client.build(fileobj=context, custom_context=True, tag=tag, rm=True, forcerm=True,
                               pull=False, labels=labels, decode=True)
@@ -135,7 +135,7 @@ def build_image(client: docker.APIClient, tag: str, content: bytes | str | None 
         content = tag
     if isinstance(content, str):
         content = content.encode()
-    ctx = {"id": content}
+    ctx: dict[str, bytes | str] = {"id": content}
     if size:
         ctx["blob"] = (content * (size // max(len(content), 1) + 1))[:size]
     for name, data in (files or {}).items():

@@ -18,7 +18,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._units import (
     parse_engine_time,
 )
 
-Record = t.Dict[str, t.Any]
+Record = dict[str, t.Any]
 _NONE_TAG = "<none>:<none>"
 _NONE_DIGEST = "<none>@<none>"
 

@@ -27,7 +27,8 @@ _SIZE_UNITS: dict[str, int] = {
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50,
 }
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$")
-_SIZE_HINT = "use plain bytes or a number with B, KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary), such as 512MB or 1.5GiB"
+_SIZE_HINT = ("use plain bytes or a number with B, KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary), "
+              "such as 512MB or 1.5GiB")
 _PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 
 # The engine writes this for "never" (a container that was never started).

@@ -549,7 +549,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
 )
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
 
-ARGUMENT_SPEC = {
+ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "name": {"type": "str", "required": True},
     "state": {"type": "str", "choices": list(STATES), "default": "started"},
     "image": {"type": "str"},

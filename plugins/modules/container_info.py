@@ -235,7 +235,7 @@ def gather(module: TidyDockerModule) -> dict[str, t.Any]:
                             containers)
         for record, lines in zip(containers, logs):
             record["logs"] = lines
-    result: dict[str, t.Any] = dict(changed=False, containers=containers, count=len(containers))
+    result: dict[str, t.Any] = {"changed": False, "containers": containers, "count": len(containers)}
     if len(params["name"]) == 1:
         result["exists"] = bool(containers)
     return result

@@ -132,7 +132,9 @@ untagged:
   returned: success
   type: list
   elements: str
-  sample: ["127.0.0.1:5077/demo/bb:1", "127.0.0.1:5077/demo/bb@sha256:64832c61aa5db325d5830efc3aa3b90585e5a98fbbe91c243187fe25830315d4"]
+  sample:
+    - 127.0.0.1:5077/demo/bb:1
+    - 127.0.0.1:5077/demo/bb@sha256:64832c61aa5db325d5830efc3aa3b90585e5a98fbbe91c243187fe25830315d4
 deleted:
   description: Image and layer ids the engine deleted, as it reports them.
   returned: success
@@ -157,8 +159,8 @@ def converge(module: TidyDockerModule) -> dict[str, t.Any]:
     else:
         change = ensure_absent(module.client, reference, params["force"], params["prune_parents"], module.check_mode)
         image = change.before
-    result: dict[str, t.Any] = dict(changed=change.changed, image=image, actions=change.actions,
-                                    untagged=change.untagged, deleted=change.deleted)
+    result: dict[str, t.Any] = {"changed": change.changed, "image": image, "actions": change.actions,
+                                    "untagged": change.untagged, "deleted": change.deleted}
     if module._diff:
         result["diff"] = {"before": _diff_view(change.before), "after": _diff_view(change.after)}
     return result

@@ -147,7 +147,8 @@ count:
   sample: 4
 total_size:
   description:
-    - Sum of RV(images[].size); layers shared between listed images are counted once per image, so this can exceed the disk space used.
+    - Sum of RV(images[].size); layers shared between listed images are counted once per image, so this can exceed
+      the disk space used.
     - C(disk_usage.images.size) of M(tidy.docker.host_info) is the on-disk figure.
   returned: success
   type: int
@@ -184,8 +185,8 @@ def gather(module: TidyDockerModule) -> dict[str, t.Any]:
     images = list_images(module.client, wanted, filters=module.params["filters"],
                          with_usage=module.params["with_usage"])
     total = sum(image["size"] for image in images)
-    result: dict[str, t.Any] = dict(changed=False, images=images, count=len(images),
-                                    total_size=total, total_size_human=format_size(total))
+    result: dict[str, t.Any] = {"changed": False, "images": images, "count": len(images),
+                                    "total_size": total, "total_size_human": format_size(total)}
     if names:
         result["missing"] = [name for name, image_id in resolved.items() if image_id is None]
         if len(names) == 1:

@@ -112,7 +112,7 @@ def smoke_run(docker_host: str) -> dict[str, str]:
     cache = Path(os.environ.get("TIDY_COMPAT_CACHE") or REPO / ".tmp" / "compat")
     cache.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
-        venvs = dict(zip(nodes, pool.map(lambda node: venv_for(node, cache), nodes)))
+        venvs = dict(zip(nodes, pool.map(lambda node: venv_for(node, cache), nodes), strict=False))
     scratch = scratch_dir("tidy-compat.")
     try:
         inventory = {"all": {"hosts": {

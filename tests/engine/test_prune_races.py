@@ -239,7 +239,7 @@ def test_siblings_sharing_untagged_parents_are_removed_concurrently(engine, sdk,
 
 def ancestry(sdk: t.Any, image_id: str) -> list[str]:
     """Parent, grandparent, ... of an image built locally."""
-    chain = []
+    chain: list[str] = []
     while True:
         image_id = sdk.inspect_image(image_id)["Parent"]
         if not image_id:

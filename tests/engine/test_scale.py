@@ -32,7 +32,8 @@ RUN_LABEL = "tidy.test.run"   # as conftest labels every test object
 _RESULT = re.compile(r"^localhost \| (?:CHANGED|SUCCESS) => (\{.*\})\s*$", re.DOTALL)
 
 
-def run_module(module: str, args: dict[str, t.Any], check: bool, collection_root: Path, tmp_path: Path) -> tuple[dict[str, t.Any], float]:
+def run_module(module: str, args: dict[str, t.Any], check: bool, collection_root: Path,
+               tmp_path: Path) -> tuple[dict[str, t.Any], float]:
     """``ansible localhost -m tidy.docker.<module>``: its result and the command's wall time."""
     venv_ansible = Path(sys.executable).with_name("ansible")
     ansible = str(venv_ansible) if venv_ansible.exists() else shutil.which("ansible") or "ansible"
@@ -67,7 +68,7 @@ def make_images(objects: t.Any) -> dict[str, list[str]]:
     with ThreadPoolExecutor(WORKERS) as pool:
         ids = list(pool.map(commit, wanted))
     by_repository: dict[str, list[str]] = {}
-    for (repo, _tag), image_id in zip(wanted, ids):
+    for (repo, _tag), image_id in zip(wanted, ids, strict=False):
         by_repository.setdefault(f"repo{repo}", []).append(image_id)
     return by_repository
 

@@ -51,7 +51,7 @@ def _make_importable() -> None:
         module_utils = importlib.import_module(f"{COLLECTION_PACKAGE}.plugins.module_utils._units")
     except ImportError as exc:
         pytest.exit(f"Cannot import {COLLECTION_PACKAGE} ({exc}) from {REPO}: {HOW_TO_RUN}.", returncode=4)
-    imported_from = Path(module_utils.__file__).resolve()
+    imported_from = Path(str(module_utils.__file__)).resolve()
     if REPO.resolve() not in imported_from.parents:
         pytest.exit(f"{COLLECTION_PACKAGE} is imported from {imported_from}, not from this checkout {REPO}: "
                     f"{HOW_TO_RUN}.", returncode=4)

@@ -257,7 +257,7 @@ def parse_port(spec: t.Any) -> list[PortBinding]:
 def parse_ports(specs: t.Iterable[t.Any] | None) -> tuple[PortBinding, ...] | None:
     if specs is None:
         return None
-    return tuple(sorted(set(binding for spec in specs for binding in parse_port(spec))))
+    return tuple(sorted({binding for spec in specs for binding in parse_port(spec)}))
 
 
 def port_bindings_from_engine(raw: t.Mapping[str, t.Any] | None) -> tuple[PortBinding, ...]:
@@ -311,7 +311,7 @@ def parse_volume(spec: t.Any, strict: bool = True) -> Volume:
         if "ro" in option_list and "rw" in option_list:
             raise _invalid("volumes", spec, "is both ro and rw", "pick one of ro and rw")
     # rw is the default: the same mount with or without it.
-    cleaned = tuple(sorted(set(option for option in option_list if option != "rw")))
+    cleaned = tuple(sorted({option for option in option_list if option != "rw"}))
     return Volume(target=clean_path(target), source=clean_path(source), options=cleaned)
 
 

@@ -90,7 +90,7 @@ def _relevant(actual: t.Mapping[str, str], inherited: t.Mapping[str, str],
 
 def _network(mode: str | None) -> str:
     """``bridge`` is what ``default`` means on Linux."""
-    return "default" if mode in (None, "", "bridge") else mode
+    return "default" if not mode or mode == "bridge" else mode
 
 
 def wanted_view(settings: ContainerSettings, name: str) -> t.Any:

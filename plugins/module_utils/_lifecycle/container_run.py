@@ -191,7 +191,7 @@ class ContainerRun:
             return ImageFacts(reference, False, str(local["Id"]))
         if self.check_mode:
             digest = registry_digest(self.client, reference, "image")
-            if is_current(local, digest):
+            if local is not None and is_current(local, digest):
                 return ImageFacts(reference, False, str(local["Id"]), digest)
             return ImageFacts(reference, True, None, digest)
         pulled = pull_image(self.client, reference, "image")
@@ -328,7 +328,7 @@ class ContainerRun:
     # ------------------------------------------------------------------ the whole task
 
     def run(self, diff: bool = False) -> dict[str, t.Any]:
-        inspected = self.inspect()
+        inspected: t.Mapping[str, t.Any] | None = self.inspect()
         observed = self.observe(inspected)
         self.check_network_mode()
         self.check_capabilities()

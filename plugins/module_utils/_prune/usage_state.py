@@ -22,7 +22,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._units import format_t
 FORMAT_VERSION = 1
 DEFAULT_USAGE_STATE_PATH = "~/.cache/tidy.docker/image-usage.json"
 
-UsageState = t.Dict[str, dt.datetime]
+UsageState = dict[str, dt.datetime]
 
 
 def load_usage_state(path: str, engine_id: str) -> tuple[UsageState, str | None]:
@@ -57,12 +57,14 @@ def record_usage(state: t.Mapping[str, dt.datetime], in_use: t.Iterable[str], pr
 def save_usage_state(path: str, engine_id: str, state: t.Mapping[str, dt.datetime]) -> str | None:
     """Write atomically (other engines' entries kept); a warning instead of an error on failure."""
     full_path = os.path.expanduser(path)
+    engines: dict[str, t.Any] = {}
     try:
         with open(full_path, encoding="utf-8") as handle:
             data = json.load(handle)
-        engines = data.get("engines") if isinstance(data, dict) and isinstance(data.get("engines"), dict) else {}
+        if isinstance(data, dict) and isinstance(data.get("engines"), dict):
+            engines = data["engines"]
     except (OSError, ValueError):
-        engines = {}
+        pass
     engines[engine_id] = {image_id: format_time(moment) for image_id, moment in sorted(state.items())}
     try:
         os.makedirs(os.path.dirname(full_path) or ".", exist_ok=True)
@@ -71,5 +73,6 @@ def save_usage_state(path: str, engine_id: str, state: t.Mapping[str, dt.datetim
             json.dump({"version": FORMAT_VERSION, "engines": engines}, handle, indent=1, sort_keys=True)
         os.replace(temporary, full_path)
     except OSError as exc:
-        return f"usage_state_path {path!r} could not be written ({exc}); least-recently-used order falls back to tag and creation times."
+        return (f"usage_state_path {path!r} could not be written ({exc}); least-recently-used order falls back to "
+                "tag and creation times.")
     return None

@@ -87,7 +87,7 @@ def listed_images() -> list[dict[str, t.Any]]:
 def df_answer() -> dict[str, t.Any]:
     """GET /system/df: images with usage, containers (SizeRw left out by the engine when 0)."""
     containers = []
-    for raw, root_fs in zip(listed_containers(), (1985472, 1985475)):
+    for raw, root_fs in zip(listed_containers(), (1985472, 1985475), strict=False):
         containers.append(dict(raw, SizeRootFs=root_fs))
     return {
         "LayersSize": 1985483,

@@ -50,7 +50,7 @@ class Sdk410Client(RecordingClient):
 
 
 class Sdk720Client(RecordingClient):
-    def __init__(self, base_url=None, version=None, timeout=60, tls=False,  # noqa: PLR0913
+    def __init__(self, base_url=None, version=None, timeout=60, tls=False,
                  user_agent="docker-sdk-python/7.2.0", num_pools=None, credstore_env=None,
                  use_ssh_client=False, max_pool_size=10) -> None:
         super().__init__(base_url=base_url, version=version, timeout=timeout, tls=tls,

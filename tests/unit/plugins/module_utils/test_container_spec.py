@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, InvalidInput, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.attached_output import output_tail, split_output
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_create import create_request
@@ -974,7 +975,8 @@ class FakeClient:
 
 def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", **params: t.Any) -> dict[str, t.Any]:
     from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
-    return ContainerRun(FakeClient(api, api_version), wanted_from_params({"name": "web", **params}),
+    client = t.cast(EngineClient, FakeClient(api, api_version))  # the part of EngineClient ContainerRun uses
+    return ContainerRun(client, wanted_from_params({"name": "web", **params}),
                         check_mode).run(diff=True)
 
 

@@ -74,8 +74,8 @@ def subsets(options: t.Sequence[t.Any], most: int) -> list[tuple[t.Any, ...]]:
 
 # Choices are weighted by repeating options, so that most scenarios remove something and
 # every rule still fires often: the neutral option comes first and most often.
-LABEL_SETS = ({},) * 64 + tuple(sorted(
-    ({key: value for key, value in zip(("protect", "team", "tier"), values) if value is not None}
+LABEL_SETS: tuple[dict[str, str], ...] = ({},) * 64 + tuple(sorted(
+    ({key: value for key, value in zip(("protect", "team", "tier"), values, strict=False) if value is not None}
      for values in itertools.product((None, "", "a", "b"), repeat=3)), key=len))
 STATES = ("exited",) * 10 + ("created",) * 2 + ("dead", "running", "paused", "restarting")
 EXCLUDE_SELECTOR_SETS = ((),) * 63 + tuple(selectors(*texts) for texts in subsets(SELECTOR_TEXTS, 2))
@@ -103,8 +103,12 @@ class Scenario(t.NamedTuple):
     now: dt.datetime
 
 
-def hours_ago(hours: int | None) -> dt.datetime | None:
-    return None if hours is None else NOW - dt.timedelta(hours=hours)
+def hours_ago(hours: int) -> dt.datetime:
+    return NOW - dt.timedelta(hours=hours)
+
+
+def maybe_hours_ago(hours: int | None) -> dt.datetime | None:
+    return None if hours is None else hours_ago(hours)
 
 
 @functools.cache
@@ -155,7 +159,7 @@ def draw_images(draw: st.DrawFn) -> tuple[list[Image], dict[str, dt.datetime]]:
             created=hours_ago(created),
             unique_size=size,
             labels=labels,
-            last_tag_time=hours_ago(tagged),
+            last_tag_time=maybe_hours_ago(tagged),
             parent_id=parent,
         ))
         if used is not None:
@@ -167,7 +171,7 @@ def draw_containers(draw: st.DrawFn, image_ids: t.Sequence[str]) -> list[Contain
     count, start, names_start = picks(draw, range(len(CONTAINER_IDS) + 1), range(len(CONTAINER_IDS)),
                                       range(len(NAMES)))
     containers = []
-    for cid, name in zip(rotated(CONTAINER_IDS, start, count), rotated(NAMES, names_start, count)):
+    for cid, name in zip(rotated(CONTAINER_IDS, start, count), rotated(NAMES, names_start, count), strict=False):
         state, created, finished, never_started, image, labels, restart_policy, size = picks(
             draw, STATES, HOURS, HOURS, (False, False, False, True), tuple(image_ids) + (MISSING_IMAGE,) * 8,
             LABEL_SETS, ("no",) * 4 + RESTART_POLICIES, range(21))
@@ -274,7 +278,8 @@ def least_recently_used(images: t.Iterable[Image], usage_state: t.Mapping[str, d
     return sorted(images, key=lambda i: (usage_state.get(i.id) or i.last_tag_time or i.created, i.created, i.id))
 
 
-def check_shape(plan: PrunePlan, inputs: t.Sequence[t.Any], removal_reasons: set[str], kept_reasons: set[str]) -> None:
+def check_shape(plan: PrunePlan, inputs: t.Sequence[t.Any], removal_reasons: t.AbstractSet[str],
+                kept_reasons: t.AbstractSet[str]) -> None:
     """Every input once, valid actions and reasons, removals listed first, sizes summed."""
     assert Counter(d.id for d in plan.decisions) == Counter(o.id for o in inputs)
     assert plan.decisions == plan.removals + plan.kept
@@ -409,7 +414,7 @@ def check_nothing_more_to_do(scenario: Scenario, first: tuple[PrunePlan, PrunePl
     second = (plan_container_removals(remaining.containers, remaining.container_policy, remaining.now),
               plan_image_removals(remaining.images, remaining.containers, remaining.image_policy, remaining.now,
                                   usage_state=remaining.usage_state))
-    for plan, again in zip(first, second):
+    for plan, again in zip(first, second, strict=False):
         capped = {d.id for d in plan.kept if d.reason == "max_removals"}
         assert again.removal_ids <= capped, (again.removal_ids, capped)
 

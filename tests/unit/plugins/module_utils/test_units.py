@@ -94,8 +94,8 @@ DURATION_PARTS = st.tuples(*(st.one_of(st.none(), st.integers(0, 10**6)) for _un
 
 @given(DURATION_PARTS, st.booleans())
 def test_composed_durations_add_up(parts, upper):
-    text = "".join(f"{amount}{unit}" for amount, unit in zip(parts, "wdhms") if amount is not None)
-    expected = sum(amount * factor for amount, factor in zip(parts, (604800, 86400, 3600, 60, 1))
+    text = "".join(f"{amount}{unit}" for amount, unit in zip(parts, "wdhms", strict=False) if amount is not None)
+    expected = sum(amount * factor for amount, factor in zip(parts, (604800, 86400, 3600, 60, 1), strict=False)
                    if amount is not None)
     assert parse_duration(text.upper() if upper else text) == expected
 
