@@ -23,8 +23,9 @@
 # 127.0.0.1 (a free port), their addresses written to the copy's
 # tests/integration/integration_config.yml (docker_host, registry); tests/engine gets the
 # engine as TIDY_TEST_DOCKER_HOST. The lint stage runs ansible-lint (production profile,
-# offline), antsibull-docs lint-collection-docs --plugin-docs and antsibull-changelog lint on
-# the copy. The core216 stage runs the units and integration stages again with .venv-core216
+# offline), antsibull-docs lint-collection-docs --plugin-docs, antsibull-changelog lint, and
+# ruff, mypy and radon over plugins/ and tests/ on the copy. The core216 stage runs the units
+# and integration stages again with .venv-core216
 # (ansible-core 2.16, the lowest version meta/runtime.yml admits; tests/requirements-core216.txt),
 # on the same engine; its results are counted as core216-units and core216-integration. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
 # (ANSIBLE_COLLECTIONS_PATH=WORK); the scenarios start and stop private engines of their own
@@ -292,7 +293,7 @@ fi
 # ------------------------------------------------------------------ lint
 # Each check is one result line "NAME RC" in LOGS/lint.results; record counts them.
 if wants lint; then
-    echo "== lint: ansible-lint --profile production --offline; antsibull-docs lint-collection-docs --plugin-docs; antsibull-changelog lint"
+    echo "== lint: ansible-lint --profile production --offline; antsibull-docs lint-collection-docs --plugin-docs; antsibull-changelog lint; ruff; mypy; radon"
     t0=$SECONDS
     : >"$LOGS/lint.results"
     # ansible-lint resolves the collection's own modules through the copy's tree.
@@ -304,6 +305,21 @@ if wants lint; then
     echo "antsibull-docs $?" >>"$LOGS/lint.results"
     run "$LOGS/lint-antsibull-changelog.log" antsibull-changelog lint
     echo "antsibull-changelog $?" >>"$LOGS/lint.results"
+    # Python gates over plugins/ and tests/ (settings in pyproject.toml): ruff (with import sorting);
+    # mypy twice: plugins/ against Python 3.9 (the oldest managed node), everything against the
+    # controller's Python; radon: no function more complex than C (`radon cc -n D` prints nothing).
+    run "$LOGS/lint-ruff.log" ruff check --no-cache --output-format concise plugins tests
+    echo "ruff $?" >>"$LOGS/lint.results"
+    run "$LOGS/lint-mypy-py39.log" env MYPYPATH="$WORK" mypy --cache-dir "$WORK/mypy-cache" --python-version 3.9 \
+        -p ansible_collections.tidy.docker.plugins
+    echo "mypy-plugins-py3.9 $?" >>"$LOGS/lint.results"
+    run "$LOGS/lint-mypy.log" env MYPYPATH="$WORK" mypy --cache-dir "$WORK/mypy-cache" \
+        -p ansible_collections.tidy.docker.plugins -p ansible_collections.tidy.docker.tests
+    echo "mypy $?" >>"$LOGS/lint.results"
+    run "$LOGS/lint-radon.log" bash -c 'out=$(radon cc -n D -s plugins tests) || exit 2
+        [ -z "$out" ] && echo "radon: no function worse than C" && exit 0
+        echo "radon: functions worse than C (split them):"; echo "$out"; exit 1'
+    echo "radon $?" >>"$LOGS/lint.results"
     record lint 0 "$LOGS/lint.results" $((SECONDS - t0))
 fi
 

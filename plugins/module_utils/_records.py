@@ -118,45 +118,59 @@ def _usage(count: int, size: int, reclaimable: int, active: int) -> Record:
     }
 
 
+def _int(value: t.Any) -> int:
+    return int(value or 0)
+
+
+def _image_usage(images: t.Sequence[t.Mapping[str, t.Any]], layers_size: int) -> Record:
+    """Size: the layers on disk (shared once); reclaimable: that minus the unique part of images in use."""
+    used = [i for i in images if (i.get("Containers") or 0) > 0]
+    used_by_containers = sum(_int(i.get("Size")) - _int(i.get("SharedSize"))
+                             for i in used if (i.get("SharedSize") or 0) >= 0)
+    return _usage(len(images), layers_size, max(layers_size - used_by_containers, 0), len(used))
+
+
+def _container_active(container: t.Mapping[str, t.Any]) -> bool:
+    # Like the CLI: running, paused and restarting containers are in use, not reclaimable.
+    return container.get("State") in ("running", "paused", "restarting")
+
+
+def _container_usage(containers: t.Sequence[t.Mapping[str, t.Any]]) -> Record:
+    """Writable layers; reclaimable are those of stopped containers."""
+    stopped = [c for c in containers if not _container_active(c)]
+    return _usage(len(containers), sum(_int(c.get("SizeRw")) for c in containers),
+                  sum(_int(c.get("SizeRw")) for c in stopped), len(containers) - len(stopped))
+
+
+def _volume_size(volume: t.Mapping[str, t.Any]) -> int:
+    return max(_int((volume.get("UsageData") or {}).get("Size")), 0)
+
+
+def _volume_unused(volume: t.Mapping[str, t.Any]) -> bool:
+    return _int((volume.get("UsageData") or {}).get("RefCount")) == 0
+
+
+def _volume_usage(volumes: t.Sequence[t.Mapping[str, t.Any]]) -> Record:
+    """Reclaimable when no container references them."""
+    unused = [v for v in volumes if _volume_unused(v)]
+    return _usage(len(volumes), sum(_volume_size(v) for v in volumes), sum(_volume_size(v) for v in unused),
+                  len(volumes) - len(unused))
+
+
+def _build_cache_usage(cache: t.Sequence[t.Mapping[str, t.Any]]) -> Record:
+    """Reclaimable when neither in use nor shared."""
+    return _usage(len(cache), sum(_int(b.get("Size")) for b in cache),
+                  sum(_int(b.get("Size")) for b in cache if not b.get("InUse") and not b.get("Shared")),
+                  sum(1 for b in cache if b.get("InUse")))
+
+
 def summarise_disk_usage(df: t.Mapping[str, t.Any]) -> Record:
-    """``docker system df`` from the engine's /system/df answer, with the CLI's arithmetic.
-
-    Images: size is the layers' size on disk (shared layers once); reclaimable
-    is that minus the unique part of images some container uses.
-    Containers: writable layers; reclaimable are those of stopped containers.
-    Volumes: reclaimable when no container references them.
-    Build cache: reclaimable when neither in use nor shared.
-    """
-    images = df.get("Images") or []
-    layers_size = int(df.get("LayersSize") or 0)
-    used_by_containers = sum(int(i.get("Size") or 0) - int(i.get("SharedSize") or 0)
-                             for i in images if (i.get("Containers") or 0) > 0 and (i.get("SharedSize") or 0) >= 0)
-    containers = df.get("Containers") or []
-    volumes = df.get("Volumes") or []
-    cache = df.get("BuildCache") or []
-
-    def volume_size(volume: t.Mapping[str, t.Any]) -> int:
-        return max(int((volume.get("UsageData") or {}).get("Size") or 0), 0)
-
-    def volume_unused(volume: t.Mapping[str, t.Any]) -> bool:
-        return int((volume.get("UsageData") or {}).get("RefCount") or 0) == 0
-
-    def container_active(container: t.Mapping[str, t.Any]) -> bool:
-        # Like the CLI: running, paused and restarting containers are in use, not reclaimable.
-        return container.get("State") in ("running", "paused", "restarting")
-
+    """``docker system df`` from the engine's /system/df answer, with the CLI's arithmetic (see each part)."""
     return {
-        "images": _usage(len(images), layers_size, max(layers_size - used_by_containers, 0),
-                         sum(1 for i in images if (i.get("Containers") or 0) > 0)),
-        "containers": _usage(len(containers), sum(int(c.get("SizeRw") or 0) for c in containers),
-                             sum(int(c.get("SizeRw") or 0) for c in containers if not container_active(c)),
-                             sum(1 for c in containers if container_active(c))),
-        "volumes": _usage(len(volumes), sum(volume_size(v) for v in volumes),
-                          sum(volume_size(v) for v in volumes if volume_unused(v)),
-                          sum(1 for v in volumes if not volume_unused(v))),
-        "build_cache": _usage(len(cache), sum(int(b.get("Size") or 0) for b in cache),
-                              sum(int(b.get("Size") or 0) for b in cache if not b.get("InUse") and not b.get("Shared")),
-                              sum(1 for b in cache if b.get("InUse"))),
+        "images": _image_usage(df.get("Images") or [], _int(df.get("LayersSize"))),
+        "containers": _container_usage(df.get("Containers") or []),
+        "volumes": _volume_usage(df.get("Volumes") or []),
+        "build_cache": _build_cache_usage(df.get("BuildCache") or []),
     }
 
 

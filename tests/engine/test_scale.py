@@ -90,6 +90,43 @@ def make_exited_containers(objects: t.Any, users_of: list[str]) -> tuple[list[st
     return ids[:USERS], ids[USERS:]
 
 
+def layers_size(sdk: t.Any) -> int:
+    """What the engine's system df counts for image layers: the figure image_prune's space_reclaimed measures."""
+    return int(sdk.df().get("LayersSize") or 0)
+
+
+def check_container_prune(planned: dict[str, t.Any], pruned: dict[str, t.Any], again: dict[str, t.Any],
+                          states: dict[str, str], users: list[str], stopped: list[str], prefix: str) -> None:
+    """Check plans exactly what the real run removes: every stopped one but the excluded users; again: nothing."""
+    assert planned["changed"] and pruned["changed"] and not again["changed"]
+    assert planned["removed"] == pruned["removed"]
+    assert {r["id"] for r in pruned["removed"]} == set(stopped)
+    assert pruned["removed_count"] == len(stopped) == CONTAINERS - USERS
+    assert {r["reason"] for r in pruned["removed"]} == {"stopped"}
+    mine_kept = {k["id"]: k["reason"] for k in pruned["kept"] if k["names"][0].startswith(prefix)}
+    never_started = set(states) - set(users) - set(stopped)  # the image source: not in the default statuses
+    assert mine_kept == {**dict.fromkeys(users, "excluded_name"), **dict.fromkeys(never_started, "not_selected")}
+    assert again["removed"] == [] and again["kept_counts"] == pruned["kept_counts"]
+
+
+def check_image_prune(planned: dict[str, t.Any], pruned: dict[str, t.Any], again: dict[str, t.Any],
+                      images: dict[str, list[str]], ordered: dict[str, list[str]], in_use: set[str]) -> set[str]:
+    """Per repository the KEEP_LAST newest stay, and those in use; the rest go. Returns the removed ids."""
+    within = {image_id for ids in ordered.values() for image_id in ids[:KEEP_LAST]}
+    beyond = {image_id for ids in ordered.values() for image_id in ids[KEEP_LAST:]} - in_use
+    assert planned["changed"] and pruned["changed"] and not again["changed"]
+    assert planned["removed"] == pruned["removed"]
+    assert {r["id"] for r in pruned["removed"]} == beyond
+    assert pruned["removed_count"] == len(beyond) == REPOSITORIES * (TAGS - KEEP_LAST) - USERS
+    assert {r["reason"] for r in pruned["removed"]} == {"beyond_keep_last"}
+    mine = set().union(*map(set, images.values()))
+    mine_kept = {k["id"]: k["reason"] for k in pruned["kept"] if k["id"] in mine}
+    assert mine_kept == {**dict.fromkeys(within, "within_keep_last"), **dict.fromkeys(in_use, "in_use")}
+    assert planned["space_reclaimable"] == sum(r["size"] for r in planned["removed"])
+    assert again["removed"] == [] and again["kept_counts"] == pruned["kept_counts"]
+    return beyond
+
+
 def test_prune_modules_on_500_containers_and_150_images(docker_host, sdk, objects, prefix, snapshot, tmp_path,
                                                         collection_root, timings):
     start = time.monotonic()
@@ -113,41 +150,21 @@ def test_prune_modules_on_500_containers_and_150_images(docker_host, sdk, object
     timings(f"container_prune --check ({len(states)} of mine)", check_seconds)
     timings(f"container_prune, removing {len(stopped)}", real_seconds)
     timings("container_prune again, nothing to do", again_seconds)
-
-    assert planned["changed"] and pruned["changed"] and not again["changed"]
-    assert planned["removed"] == pruned["removed"]
-    assert {r["id"] for r in pruned["removed"]} == set(stopped)
-    assert pruned["removed_count"] == len(stopped) == CONTAINERS - USERS
-    assert {r["reason"] for r in pruned["removed"]} == {"stopped"}
-    mine_kept = {k["id"]: k["reason"] for k in pruned["kept"] if k["names"][0].startswith(prefix)}
-    never_started = set(states) - set(users) - set(stopped)  # the image source: not in the default statuses
-    assert mine_kept == {**dict.fromkeys(users, "excluded_name"), **dict.fromkeys(never_started, "not_selected")}
-    assert again["removed"] == [] and again["kept_counts"] == pruned["kept_counts"]
+    check_container_prune(planned, pruned, again, states, users, stopped, prefix)
     assert snapshot() == (containers_before - set(stopped), images_before)
 
     # ------------------------------------------------------------ image_prune
     image_args = {"docker_host": docker_host, "scope": "unused", "keep_last": KEEP_LAST, "keep_unpullable": False,
                   "labels": [f"{RUN_LABEL}={prefix}"], "usage_state_path": str(tmp_path / "usage.json")}
     planned, check_seconds = run_module("image_prune", image_args, True, collection_root, tmp_path)
+    layers_before = layers_size(sdk)
     pruned, real_seconds = run_module("image_prune", image_args, False, collection_root, tmp_path)
+    layers_after = layers_size(sdk)
     again, again_seconds = run_module("image_prune", image_args, False, collection_root, tmp_path)
-
-    in_use = set(oldest_of)
-    within = {image_id for ids in ordered.values() for image_id in ids[:KEEP_LAST]}
-    beyond = {image_id for ids in ordered.values() for image_id in ids[KEEP_LAST:]} - in_use
     timings(f"image_prune --check ({REPOSITORIES * TAGS} of mine)", check_seconds)
-    timings(f"image_prune, removing {len(beyond)}", real_seconds)
+    timings(f"image_prune, removing {len(pruned['removed'])}", real_seconds)
     timings("image_prune again, nothing to do", again_seconds)
-
-    assert planned["changed"] and pruned["changed"] and not again["changed"]
-    assert planned["removed"] == pruned["removed"]
-    assert {r["id"] for r in pruned["removed"]} == beyond
-    assert pruned["removed_count"] == len(beyond) == REPOSITORIES * (TAGS - KEEP_LAST) - USERS
-    assert {r["reason"] for r in pruned["removed"]} == {"beyond_keep_last"}
-    mine = set().union(*map(set, images.values()))
-    mine_kept = {k["id"]: k["reason"] for k in pruned["kept"] if k["id"] in mine}
-    assert mine_kept == {**dict.fromkeys(within, "within_keep_last"), **dict.fromkeys(in_use, "in_use")}
-    assert planned["space_reclaimable"] == sum(r["size"] for r in planned["removed"])
-    assert pruned["space_reclaimed"] >= 0
-    assert again["removed"] == [] and again["kept_counts"] == pruned["kept_counts"]
+    beyond = check_image_prune(planned, pruned, again, images, ordered, in_use=set(oldest_of))
+    # Nothing else runs on this engine meanwhile: the module measures the same drop in disk usage.
+    assert pruned["space_reclaimed"] == max(layers_before - layers_after, 0)
     assert snapshot() == (containers_before - set(stopped), images_before - beyond)

@@ -19,17 +19,6 @@ def create_request(settings: ContainerSettings, name: str, image: str) -> dict[s
 
     Unset settings are left to the image and the engine, like ``docker run`` does.
     """
-    host_config: dict[str, t.Any] = {"NetworkMode": settings.network_mode or "default"}
-    if settings.volumes:
-        host_config["Binds"] = [volume.text for volume in settings.volumes if volume.source]
-    if settings.published_ports:
-        host_config["PortBindings"] = port_bindings_to_engine(settings.published_ports)
-    if settings.restart_policy is not None:
-        host_config["RestartPolicy"] = {"Name": "" if settings.restart_policy == "no" else settings.restart_policy,
-                                        "MaximumRetryCount": settings.restart_retries or 0}
-    if settings.init is not None:
-        host_config["Init"] = settings.init
-    host_config.update(_isolation_request(settings))
     ports = sorted({binding.container_port for binding in settings.published_ports or ()})
     request: dict[str, t.Any] = {
         "image": image,
@@ -44,9 +33,25 @@ def create_request(settings: ContainerSettings, name: str, image: str) -> dict[s
         "stdin_open": bool(settings.interactive),
         "tty": bool(settings.tty),
         "detach": True,
-        "host_config": host_config,
+        "host_config": _host_config(settings),
     }
     return request
+
+
+def _host_config(settings: ContainerSettings) -> dict[str, t.Any]:
+    """The HostConfig keys of the settings the task sets; the network mode always."""
+    host_config: dict[str, t.Any] = {"NetworkMode": settings.network_mode or "default"}
+    if settings.volumes:
+        host_config["Binds"] = [volume.text for volume in settings.volumes if volume.source]
+    if settings.published_ports:
+        host_config["PortBindings"] = port_bindings_to_engine(settings.published_ports)
+    if settings.restart_policy is not None:
+        host_config["RestartPolicy"] = {"Name": "" if settings.restart_policy == "no" else settings.restart_policy,
+                                        "MaximumRetryCount": settings.restart_retries or 0}
+    if settings.init is not None:
+        host_config["Init"] = settings.init
+    host_config.update(_isolation_request(settings))
+    return host_config
 
 
 def _isolation_request(settings: ContainerSettings) -> dict[str, t.Any]:

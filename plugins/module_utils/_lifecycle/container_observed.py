@@ -62,6 +62,64 @@ class ObservedContainer:
 # --------------------------------------------------------------------------- reading a container
 
 
+def _volumes(config: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any]) -> tuple[Volume, ...]:
+    """Binds (host paths and named volumes) and the anonymous volumes of the container's config."""
+    binds = [parse_volume(bind, strict=False) for bind in host.get("Binds") or []]
+    anonymous = [Volume(target=clean_path(path)) for path in (config.get("Volumes") or {})]
+    return tuple(sorted(binds + anonymous))
+
+
+def _isolation(host: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The isolation settings as the engine stores them, read (``strict=False``), never judged."""
+    return {
+        "init": bool(host.get("Init")),
+        "privileged": bool(host.get("Privileged")),
+        "cap_add": parse_capabilities(host.get("CapAdd") or (), "cap_add", strict=False),
+        "cap_drop": parse_capabilities(host.get("CapDrop") or (), "cap_drop", strict=False),
+        "security_opts": parse_security_opts(host.get("SecurityOpt") or (), strict=False),
+        "device_cgroup_rules": parse_device_rules(host.get("DeviceCgroupRules") or (), strict=False),
+        # Engines before API 1.41 do not report it: None, so that it is not compared.
+        "cgroupns_mode": host.get("CgroupnsMode") or None,
+        "tmpfs": tmpfs_from_engine(host.get("Tmpfs")),
+    }
+
+
+def _observed_settings(inspected: t.Mapping[str, t.Any]) -> ContainerSettings:
+    """The compared settings of an existing container, in the forms ``container_options`` gives the task's."""
+    config = inspected.get("Config") or {}
+    host = inspected.get("HostConfig") or {}
+    restart = host.get("RestartPolicy") or {}
+    return ContainerSettings(
+        image=config.get("Image"),
+        command=tuple(config.get("Cmd") or ()),
+        entrypoint=tuple(config.get("Entrypoint") or ()),
+        env=env_dict(config.get("Env")),
+        labels=dict(config.get("Labels") or {}),
+        published_ports=port_bindings_from_engine(host.get("PortBindings")),
+        volumes=_volumes(config, host),
+        restart_policy=restart.get("Name") or "no",
+        restart_retries=int(restart.get("MaximumRetryCount") or 0),
+        network_mode=host.get("NetworkMode") or "default",
+        interactive=bool(config.get("OpenStdin")),
+        tty=bool(config.get("Tty")),
+        **_isolation(host),
+    )
+
+
+def _inherited(image_inspected: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    """What the image supplied (env, labels, volumes), which a task does not answer for."""
+    image_config = (image_inspected or {}).get("Config") or {}
+    inherited_env = env_dict(image_config.get("Env"))
+    # The engine adds a default PATH when the image has none.
+    inherited_env.setdefault("PATH", ENGINE_DEFAULT_PATH)
+    return {
+        "image_digests": tuple((image_inspected or {}).get("RepoDigests") or ()),
+        "inherited_env": inherited_env,
+        "inherited_labels": dict(image_config.get("Labels") or {}),
+        "inherited_volumes": frozenset(clean_path(path) for path in image_config.get("Volumes") or {}),
+    }
+
+
 def observe_container(inspected: t.Mapping[str, t.Any],
                       image_inspected: t.Mapping[str, t.Any] | None = None) -> ObservedContainer:
     """The compared settings of an existing container, and what its image supplied.
@@ -70,15 +128,7 @@ def observe_container(inspected: t.Mapping[str, t.Any],
     None when that image is gone, in which case nothing counts as inherited.
     """
     config = inspected.get("Config") or {}
-    host = inspected.get("HostConfig") or {}
     state = inspected.get("State") or {}
-    image_config = (image_inspected or {}).get("Config") or {}
-    inherited_env = env_dict(image_config.get("Env"))
-    # The engine adds a default PATH when the image has none.
-    inherited_env.setdefault("PATH", ENGINE_DEFAULT_PATH)
-    restart = host.get("RestartPolicy") or {}
-    binds = [parse_volume(bind, strict=False) for bind in host.get("Binds") or []]
-    anonymous = [Volume(target=clean_path(path)) for path in (config.get("Volumes") or {})]
     stop_timeout = config.get("StopTimeout")
     return ObservedContainer(
         id=str(inspected["Id"]),
@@ -88,35 +138,10 @@ def observe_container(inspected: t.Mapping[str, t.Any],
         paused=bool(state.get("Paused")),
         image_ref=str(config.get("Image") or ""),
         image_id=str(inspected.get("Image") or ""),
-        settings=ContainerSettings(
-            image=config.get("Image"),
-            command=tuple(config.get("Cmd") or ()),
-            entrypoint=tuple(config.get("Entrypoint") or ()),
-            env=env_dict(config.get("Env")),
-            labels=dict(config.get("Labels") or {}),
-            published_ports=port_bindings_from_engine(host.get("PortBindings")),
-            volumes=tuple(sorted(binds + anonymous)),
-            restart_policy=restart.get("Name") or "no",
-            restart_retries=int(restart.get("MaximumRetryCount") or 0),
-            network_mode=host.get("NetworkMode") or "default",
-            interactive=bool(config.get("OpenStdin")),
-            tty=bool(config.get("Tty")),
-            init=bool(host.get("Init")),
-            privileged=bool(host.get("Privileged")),
-            cap_add=parse_capabilities(host.get("CapAdd") or (), "cap_add", strict=False),
-            cap_drop=parse_capabilities(host.get("CapDrop") or (), "cap_drop", strict=False),
-            security_opts=parse_security_opts(host.get("SecurityOpt") or (), strict=False),
-            device_cgroup_rules=parse_device_rules(host.get("DeviceCgroupRules") or (), strict=False),
-            # Engines before API 1.41 do not report it: None, so that it is not compared.
-            cgroupns_mode=host.get("CgroupnsMode") or None,
-            tmpfs=tmpfs_from_engine(host.get("Tmpfs")),
-        ),
-        image_digests=tuple((image_inspected or {}).get("RepoDigests") or ()),
-        inherited_env=inherited_env,
-        inherited_labels=dict(image_config.get("Labels") or {}),
-        inherited_volumes=frozenset(clean_path(path) for path in image_config.get("Volumes") or {}),
-        engine_security_opts=engine_added_security_opts(host),
+        settings=_observed_settings(inspected),
+        engine_security_opts=engine_added_security_opts(inspected.get("HostConfig") or {}),
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),
+        **_inherited(image_inspected),
     )

@@ -280,6 +280,22 @@ def clean_path(path: str) -> str:
     return posixpath.normpath(path) if path.startswith("/") else path
 
 
+def _check_volume(spec: t.Any, source: str, target: str, option_list: list[str], fix: str) -> None:
+    """Judge a volume spec the task gives, before anything changes."""
+    if not target.startswith("/"):
+        raise _invalid("volumes", spec, f"mounts at {target!r}, which is not an absolute container path", fix)
+    if source and not source.startswith("/") and not _VOLUME_NAME_RE.match(source):
+        raise _invalid("volumes", spec, f"has source {source!r}, which is neither an absolute host path nor a "
+                       "volume name", "write host paths from / (no ./ or ~), and volume names with letters, "
+                       "digits, _ . -")
+    unknown = [option for option in option_list if option not in _VOLUME_OPTIONS]
+    if unknown:
+        raise _invalid("volumes", spec, f"has unknown mount option {unknown[0]!r}",
+                       "use ro or rw, optionally with z, Z, nocopy or a propagation such as rshared")
+    if "ro" in option_list and "rw" in option_list:
+        raise _invalid("volumes", spec, "is both ro and rw", "pick one of ro and rw")
+
+
 def parse_volume(spec: t.Any, strict: bool = True) -> Volume:
     """``/host:/ctr[:ro]`` (bind), ``name:/ctr[:opts]`` (named volume) or ``/ctr`` (anonymous volume).
 
@@ -298,18 +314,7 @@ def parse_volume(spec: t.Any, strict: bool = True) -> Volume:
         source, target, options = parts[0], parts[1], parts[2] if len(parts) == 3 else ""
     option_list = [option for option in options.split(",") if option]
     if strict:
-        if not target.startswith("/"):
-            raise _invalid("volumes", spec, f"mounts at {target!r}, which is not an absolute container path", fix)
-        if source and not source.startswith("/") and not _VOLUME_NAME_RE.match(source):
-            raise _invalid("volumes", spec, f"has source {source!r}, which is neither an absolute host path nor a "
-                           "volume name", "write host paths from / (no ./ or ~), and volume names with letters, "
-                           "digits, _ . -")
-        unknown = [option for option in option_list if option not in _VOLUME_OPTIONS]
-        if unknown:
-            raise _invalid("volumes", spec, f"has unknown mount option {unknown[0]!r}",
-                           "use ro or rw, optionally with z, Z, nocopy or a propagation such as rshared")
-        if "ro" in option_list and "rw" in option_list:
-            raise _invalid("volumes", spec, "is both ro and rw", "pick one of ro and rw")
+        _check_volume(spec, source, target, option_list, fix)
     # rw is the default: the same mount with or without it.
     cleaned = tuple(sorted({option for option in option_list if option != "rw"}))
     return Volume(target=clean_path(target), source=clean_path(source), options=cleaned)
