@@ -59,7 +59,10 @@ def _make_importable() -> None:
 
 _make_importable()
 
-# Property suites must stay fast and must not flake on a slow CI machine.
-settings.register_profile("tidy", deadline=None, max_examples=100)
-settings.register_profile("thorough", deadline=None, max_examples=2000)
-settings.load_profile(os.environ.get("TIDY_HYPOTHESIS_PROFILE", "tidy"))
+# The profile decides how many examples each property test draws: "fast" for local runs, "ci"
+# (10,000) where CI=true, as .ci/run sets it; TIDY_HYPOTHESIS_PROFILE names one explicitly.
+# No deadline: a slow CI machine must not turn into a flaky test.
+settings.register_profile("fast", deadline=None, max_examples=100)
+settings.register_profile("ci", deadline=None, max_examples=10_000)
+settings.load_profile(os.environ.get("TIDY_HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() == "true" else "fast"))

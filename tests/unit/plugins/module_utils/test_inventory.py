@@ -214,10 +214,8 @@ def test_disk_usage_matches_the_docker_cli(df_answer):
     """docker system df printed: Images 4 2 1.985MB 1.985MB (99%); Containers 2 1 0B 0B; nothing else."""
     usage = summarise_disk_usage(df_answer)
     images = usage["images"]
+    # The CLI renders these byte counts as 1.985MB and 1.985MB (99%): go-units, 4 significant digits.
     assert (images["count"], images["active"], images["size"], images["reclaimable"]) == (4, 2, 1985483, 1985480)
-    # the CLI's rendering (go-units, 4 significant digits) of those byte counts
-    assert (f"{images['size'] / 1e6:.4g}MB", f"{images['reclaimable'] / 1e6:.4g}MB") == ("1.985MB", "1.985MB")
-    assert images["reclaimable"] * 100 // images["size"] == 99
     assert (images["size_human"], images["reclaimable_human"]) == ("1.99 MB", "1.99 MB")
     empty = {"count": 0, "active": 0, "size": 0, "size_human": "0 B", "reclaimable": 0, "reclaimable_human": "0 B"}
     assert usage["containers"] == dict(empty, count=2, active=1)
