@@ -160,7 +160,7 @@ def converge(module: TidyDockerModule) -> dict[str, t.Any]:
         change = ensure_absent(module.client, reference, params["force"], params["prune_parents"], module.check_mode)
         image = change.before
     result: dict[str, t.Any] = {"changed": change.changed, "image": image, "actions": change.actions,
-                                    "untagged": change.untagged, "deleted": change.deleted}
+                                "untagged": change.untagged, "deleted": change.deleted}
     if module._diff:
         result["diff"] = {"before": _diff_view(change.before), "after": _diff_view(change.after)}
     return result

@@ -186,7 +186,7 @@ def gather(module: TidyDockerModule) -> dict[str, t.Any]:
                          with_usage=module.params["with_usage"])
     total = sum(image["size"] for image in images)
     result: dict[str, t.Any] = {"changed": False, "images": images, "count": len(images),
-                                    "total_size": total, "total_size_human": format_size(total)}
+                                "total_size": total, "total_size_human": format_size(total)}
     if names:
         result["missing"] = [name for name, image_id in resolved.items() if image_id is None]
         if len(names) == 1:
