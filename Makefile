@@ -8,12 +8,12 @@ VENV    ?= $(CURDIR)/.venv
 SANDBOX := $(CURDIR)/.sandbox
 ARGS    ?=
 
-.PHONY: help setup test sanity lint units integration engine molecule sandbox sandbox-stop demo bench build clean
+.PHONY: help setup test sanity lint units integration core216 engine compat connections molecule sandbox sandbox-stop demo bench build clean
 
 help:
-	@echo "make setup         install docker.io/busybox-static/docker-registry (apt), .venv, .venv-core216, ansible-test stand-in"
-	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, molecule (scripts/test.sh)"
-	@echo "make sanity|lint|units|integration|core216|engine|molecule [ARGS=...]   one stage"
+	@echo "make setup         install docker.io, busybox-static, docker-registry, debootstrap, ssh (apt), .venv, .venv-core216, ansible-test stand-in"
+	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, compat, connections, molecule (scripts/test.sh)"
+	@echo "make sanity|lint|units|integration|core216|engine|compat|connections|molecule [ARGS=...]   one stage"
 	@echo "                   (lint: ansible-lint production profile, antsibull-docs, antsibull-changelog;"
 	@echo "                    molecule: the scenarios of extensions/molecule/, ARGS=fleet for one)"
 	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter; prints the exports to use it"
@@ -29,7 +29,7 @@ setup:
 test:
 	@bash scripts/test.sh $(ARGS)
 
-sanity lint units integration core216 engine molecule:
+sanity lint units integration core216 engine compat connections molecule:
 	@STAGES=$@ bash scripts/test.sh $(ARGS)
 
 sandbox: setup
