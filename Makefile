@@ -8,17 +8,17 @@ VENV    ?= $(CURDIR)/.venv
 SANDBOX := $(CURDIR)/.sandbox
 ARGS    ?=
 
-.PHONY: help setup test sanity lint units integration engine molecule sandbox sandbox-stop demo bench build clean
+.PHONY: help setup test sanity lint units integration core216 engine compat connections molecule sandbox sandbox-stop demo bench build clean
 
 help:
-	@echo "make setup         install docker.io/busybox-static/docker-registry (apt), .venv, .venv-core216, ansible-test stand-in"
-	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, molecule (scripts/test.sh)"
-	@echo "make sanity|lint|units|integration|core216|engine|molecule [ARGS=...]   one stage"
+	@echo "make setup         install docker.io, busybox-static, docker-registry, debootstrap, ssh (apt), .venv, .venv-core216, ansible-test stand-in"
+	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, compat, connections, molecule (scripts/test.sh)"
+	@echo "make sanity|lint|units|integration|core216|engine|compat|connections|molecule [ARGS=...]   one stage"
 	@echo "                   (lint: ansible-lint production profile, antsibull-docs, antsibull-changelog;"
 	@echo "                    molecule: the scenarios of extensions/molecule/, ARGS=fleet for one)"
-	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter"
+	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter; prints the exports to use it"
 	@echo "make sandbox-stop  stop it and remove .sandbox/"
-	@echo "make demo          throwaway engine + clutter + the info modules (scripts/demo.sh)"
+	@echo "make demo          throwaway engine + clutter: the host, the clean_host plan, the run, the rerun (scripts/demo.sh)"
 	@echo "make bench         benchmarks by hand, not part of make test (bench/README.md; ARGS=--sizes 500x150 ...)"
 	@echo "make build         ansible-galaxy collection build into .tmp/"
 	@echo "make clean         stop the sandbox, remove .tmp/ and tests/output/"
@@ -29,13 +29,16 @@ setup:
 test:
 	@bash scripts/test.sh $(ARGS)
 
-sanity lint units integration core216 engine molecule:
+sanity lint units integration core216 engine compat connections molecule:
 	@STAGES=$@ bash scripts/test.sh $(ARGS)
 
 sandbox: setup
 	@bash scripts/engine.sh start $(SANDBOX)
 	@$(VENV)/bin/python scripts/seed.py --docker-host unix://$(SANDBOX)/docker.sock --profile clutter
-	@echo "export DOCKER_HOST=unix://$(SANDBOX)/docker.sock"
+	@mkdir -p $(SANDBOX)/collections/ansible_collections/tidy
+	@ln -sfn $(CURDIR) $(SANDBOX)/collections/ansible_collections/tidy/docker
+	@echo "# point your shell at it (the collection is this checkout, through .sandbox/collections):"
+	@echo "export DOCKER_HOST=unix://$(SANDBOX)/docker.sock ANSIBLE_COLLECTIONS_PATH=$(SANDBOX)/collections PATH=$(VENV)/bin:\$$PATH"
 
 sandbox-stop:
 	@bash scripts/engine.sh stop $(SANDBOX)

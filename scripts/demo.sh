@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway demo: a private engine seeded with clutter (scripts/seed.py --profile clutter),
 # shown by the info modules, then the clean_host playbook: its --check plan, the real run,
-# and a second run that changes nothing. The engine is always stopped and its
-# directory removed, also on failure or Ctrl-C.
+# and a second run that changes nothing; it ends with the commands for the user's own hosts.
+# The engine is always stopped and its directory removed, also on failure or Ctrl-C.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,3 +55,16 @@ clean_host
 step "4/4 Again: nothing left to do (changed=0); the host afterwards"
 clean_host
 "$VENV/bin/ansible-playbook" "$ROOT/scripts/demo.yml" -e "docker_host=$HOST"
+
+VERSION=$(sed -n 's/^version: *//p' "$ROOT/galaxy.yml")
+step "Next: your own hosts"
+cat <<EOF
+Each node needs Python 3.9+, the Docker SDK for Python 4.1.0+ (apt-get install python3-docker)
+and Docker 20.10+; an inventory example and the details are in docs/fleet.md. Then:
+
+  make build && ansible-galaxy collection install .tmp/tidy-docker-$VERSION.tar.gz
+  ansible-playbook -i INVENTORY tidy.docker.clean_host --check     # the plan for each host; nothing is touched
+  ansible-playbook -i INVENTORY tidy.docker.clean_host             # carry it out
+
+Or try the modules one by one on a sandbox engine that stays up: make sandbox (README.md, "The modules").
+EOF
