@@ -52,6 +52,7 @@ _value:
   sample: 1.31 MB
 """
 
+import math
 import typing as t
 
 from ansible.errors import AnsibleFilterError
@@ -73,7 +74,7 @@ def human_size(size: t.Any) -> str:
         except ValueError:
             raise _not_a_size(size) from None
     if isinstance(size, float):
-        if size != size or size in (float("inf"), float("-inf")):
+        if not math.isfinite(size):
             raise _not_a_size(size)
         size = int(size)
     return format_size(size)
