@@ -23,9 +23,9 @@
 # 127.0.0.1 (a free port), their addresses written to the copy's
 # tests/integration/integration_config.yml (docker_host, registry); tests/engine gets the
 # engine as TIDY_TEST_DOCKER_HOST. The lint stage runs ansible-lint (production profile,
-# offline), antsibull-docs lint-collection-docs --plugin-docs, antsibull-changelog lint, and
-# ruff, mypy and radon over plugins/ and tests/ on the copy. The core216 stage runs the units
-# and integration stages again with .venv-core216
+# offline, over the whole tree), antsibull-docs lint-collection-docs --plugin-docs,
+# antsibull-changelog lint, and ruff, mypy and radon over plugins/ and tests/ on the copy.
+# The core216 stage runs the units and integration stages again with .venv-core216
 # (ansible-core 2.16, the lowest version meta/runtime.yml admits; tests/requirements-core216.txt),
 # on the same engine; its results are counted as core216-units and core216-integration. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
 # (ANSIBLE_COLLECTIONS_PATH=WORK); the scenarios start and stop private engines of their own
@@ -296,9 +296,10 @@ if wants lint; then
     echo "== lint: ansible-lint --profile production --offline; antsibull-docs lint-collection-docs --plugin-docs; antsibull-changelog lint; ruff; mypy; radon"
     t0=$SECONDS
     : >"$LOGS/lint.results"
-    # ansible-lint resolves the collection's own modules through the copy's tree.
+    # The whole tree (.ansible-lint excludes tests/output); ansible-lint resolves the
+    # collection's own modules through the copy's tree.
     run "$LOGS/lint-ansible-lint.log" env ANSIBLE_COLLECTIONS_PATH="$WORK" NO_COLOR=1 \
-        ansible-lint --profile production --offline --nocolor roles playbooks extensions galaxy.yml meta
+        ansible-lint --profile production --offline --nocolor
     echo "ansible-lint $?" >>"$LOGS/lint.results"
     run "$LOGS/lint-antsibull-docs.log" env ANSIBLE_COLLECTIONS_PATH="$WORK" \
         antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --check-extra-docs-refs .
