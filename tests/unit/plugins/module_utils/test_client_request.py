@@ -92,6 +92,9 @@ class FakeEngine(BaseHTTPRequestHandler):
 
 class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    # A unix socket refuses a connect at once (EAGAIN) when the backlog is full, where TCP retries:
+    # room for every request the tests have in flight, also when a loaded machine accepts slowly.
+    request_queue_size = 64
 
 
 class TcpServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
