@@ -44,7 +44,8 @@ options:
     default: false
   validate_certs:
     description:
-      - Connect with TLS and verify the engine's certificate against O(ca_path).
+      - Connect with TLS and verify the engine's certificate against O(ca_path), or against the system's CA store
+        when O(ca_path) is not set. E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) are ignored.
       - If not set, the value of the E(DOCKER_TLS_VERIFY) environment variable is used.
     type: bool
     default: false
@@ -70,11 +71,14 @@ options:
   tls_hostname:
     description:
       - Host name expected in the engine's certificate, when it differs from the host of O(docker_host).
+      - Only checked with O(validate_certs=true).
       - If not set, the value of the E(DOCKER_TLS_HOSTNAME) environment variable is used.
     type: str
   use_ssh_client:
     description:
       - For V(ssh://) addresses, use the system C(ssh) client instead of the Python C(paramiko) library.
+      - Needs the Docker SDK for Python 4.4.0 or newer. The SDK still needs C(paramiko) installed to load its ssh
+        support, even though it does not use it in this mode.
     type: bool
     default: false
 notes:
@@ -83,7 +87,8 @@ notes:
   - Errors such as an unreachable engine, an unsupported API version or unreadable TLS files fail the task
     with one sentence naming the cause and the fix.
 requirements:
-  - Docker SDK for Python (C(docker)) 6.1.0 or newer on the managed node.
+  - Docker SDK for Python (C(docker)) 4.1.0 or newer on the managed node (4.4.0 or newer for O(use_ssh_client=true));
+    C(paramiko) there for V(ssh://) addresses. Python 3.9 or newer.
   - Docker Engine API 1.41 (Docker 20.10) or newer.
 """
 

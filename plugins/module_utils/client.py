@@ -11,15 +11,18 @@ one ``fail_json`` sentence.
 from __future__ import annotations
 
 import http.client
+import inspect
 import json
 import os
 import re
 import socket
+import sys
 import threading
+import time
 import traceback
 import typing as t
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -32,18 +35,31 @@ from ansible_collections.tidy.docker.plugins.module_utils.errors import (
     EngineUnreachable,
     InvalidInput,
     NotFound,
+    SdkError,
     TidyDockerError,
     TlsError,
 )
+from ansible_collections.tidy.docker.plugins.module_utils.sdk_compat import (
+    api_client_kwargs,
+    check_sdk_version,
+    check_ssh_transport,
+)
 
 DOCKER_IMPORT_ERROR: str | None
+# Why the import failed when the SDK is installed but cannot load (e.g. SDK < 6.0 on Python 3.12+,
+# which removed the distutils it imports); None when it loaded or is simply not installed.
+DOCKER_BROKEN_IMPORT: str | None = None
 try:
     import docker
     import docker.errors
+    import docker.tls
+    import docker.transport
     import requests.adapters
     import requests.exceptions
-except ImportError:  # pragma: no cover - exercised by the sanity import test
+except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
     DOCKER_IMPORT_ERROR = traceback.format_exc()
+    if not (isinstance(exc, ModuleNotFoundError) and exc.name in ("docker", "requests")):
+        DOCKER_BROKEN_IMPORT = f"{type(exc).__name__}: {exc}"
 else:
     DOCKER_IMPORT_ERROR = None
 
@@ -143,8 +159,6 @@ _UNREACHABLE_REASONS: tuple[tuple[str, str, str], ...] = (
     ("Permission denied", "permission was denied",
      "Run the task as root (become: true) or as a member of the docker group."),
     ("Name or service not known", "the host name does not resolve", "Fix the host name in docker_host (or DOCKER_HOST)."),
-    ("paramiko", "ssh:// needs the paramiko package on the managed node",
-     "Install paramiko there, or set use_ssh_client=true to use the ssh command."),
 )
 
 
@@ -154,6 +168,74 @@ def _unreachable(exc: BaseException, settings: ConnectionSettings) -> EngineUnre
                        ("no engine answered", _START_ENGINE))
     return EngineUnreachable(f"Cannot reach the Docker engine at {settings.docker_host}: {reason}. {fix}",
                              docker_host=settings.docker_host, error=text)
+
+
+# marker in the SSL error text -> (cause, fix); {name}, {ca} and {cert} are filled in from the settings.
+_TLS_REASONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("Hostname mismatch", "doesn't match"), "the engine's certificate is not valid for the name {name}",
+     "set tls_hostname to a name the certificate holds, or use that name in docker_host"),
+    (("CERTIFICATE_VERIFY_FAILED",), "the engine's certificate is not signed by a CA in {ca}",
+     "point ca_path (or DOCKER_CERT_PATH) at the CA that signed the engine's certificate"),
+    (("ALERT_BAD_CERTIFICATE", "ALERT_CERTIFICATE_REQUIRED", "ALERT_UNKNOWN_CA", "certificate required"),
+     "the engine refused {cert}",
+     "set client_cert and client_key (or DOCKER_CERT_PATH) to a certificate signed by the CA the engine trusts"),
+    (("WRONG_VERSION_NUMBER", "record layer failure"), "the engine does not speak TLS at that address",
+     "use the engine's TLS port, or set tls and validate_certs to false"),
+)
+
+
+def _tls_failure(exc: BaseException, settings: ConnectionSettings) -> TlsError:
+    text = str(exc)
+    name = settings.tls_hostname or urlsplit(settings.docker_host.replace("tcp://", "https://", 1)).hostname
+    fill = {"name": name,
+            "ca": settings.ca_path or "the system's CA store",
+            "cert": f"the client certificate {settings.client_cert}" if settings.client_cert
+            else "the connection: it requires a client certificate and none was given"}
+    cause, fix = next(((why.format(**fill), fix) for markers, why, fix in _TLS_REASONS
+                       if any(marker in text for marker in markers)),
+                      ("the TLS handshake failed", "check ca_path, client_cert, client_key (or DOCKER_CERT_PATH), "
+                       "validate_certs and tls_hostname"))
+    return TlsError(f"TLS with the Docker engine at {settings.docker_host} failed: {cause}; {fix}.",
+                    docker_host=settings.docker_host, error=text)
+
+
+# paramiko's exception class name (matched by name: paramiko is the SDK's import, not ours) -> (cause, fix).
+_PARAMIKO_REASONS: dict[str, tuple[str, str]] = {
+    "AuthenticationException": (
+        "the ssh server refused the login",
+        "give the user running the module a key the server accepts (IdentityFile in ~/.ssh/config, or ssh-agent), "
+        "or fix the user in docker_host"),
+    "BadHostKeyException": (
+        "the ssh server's host key differs from the one in known_hosts",
+        "check the host, then update ~/.ssh/known_hosts of the user running the module"),
+    "PasswordRequiredException": (
+        "the ssh key needs a passphrase", "load the key into ssh-agent, or set use_ssh_client=true"),
+}
+_SSH_TRY = ("run '{command}' as the user running the module to see why (login refused, unknown host key, or no "
+            "docker CLI on that host)")
+_UNKNOWN_HOST_KEY = ("the ssh server's host key is not in known_hosts",
+                     "add it to ~/.ssh/known_hosts of the user running the module (ssh-keyscan), or connect once with ssh")
+
+
+def _ssh_failure(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable | None:
+    """Why an ssh:// connection failed, when the exception tells; None to translate it otherwise."""
+    text = str(exc)
+    if type(exc).__module__.split(".")[0] == "paramiko":
+        reason = _PARAMIKO_REASONS.get(type(exc).__name__) or (
+            _UNKNOWN_HOST_KEY if "not found in known_hosts" in text else ("the ssh connection failed", _SSH_TRY))
+    elif settings.use_ssh_client and (isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError))
+                                      or "Error while fetching server API version" in text):
+        # The ssh command's own explanation went to its stderr, which the SDK does not capture.
+        reason = ("the ssh command closed the connection", _SSH_TRY)
+    else:
+        return None
+    cause, fix = reason
+    address = urlsplit(settings.docker_host)
+    fix = fix.format(command=" ".join(
+        ["ssh"] + (["-p", str(address.port)] if address.port else [])
+        + [f"{address.username + '@' if address.username else ''}{address.hostname}", "docker", "system", "dial-stdio"]))
+    return EngineUnreachable(f"Cannot reach the Docker engine at {settings.docker_host}: {cause}. "
+                             f"{fix[0].upper()}{fix[1:]}.", docker_host=settings.docker_host, error=text)
 
 
 def _timed_out(settings: ConnectionSettings) -> EngineTimeout:
@@ -167,9 +249,12 @@ def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDoc
     if isinstance(exc, TidyDockerError):
         return exc
     host = settings.docker_host
-    if isinstance(exc, requests.exceptions.SSLError):
-        return TlsError(f"TLS with the Docker engine at {host} failed ({exc}); check ca_path, client_cert, client_key "
-                        "(or DOCKER_CERT_PATH), validate_certs and tls_hostname.", docker_host=host)
+    ssh_failure = _ssh_failure(exc, settings) if host.startswith("ssh://") else None
+    if ssh_failure is not None:
+        return ssh_failure
+    if isinstance(exc, requests.exceptions.SSLError) or (
+            settings.use_tls and isinstance(exc, requests.exceptions.ConnectionError) and "SSL" in str(exc)):
+        return _tls_failure(exc, settings)
     if isinstance(exc, docker.errors.TLSParameterError):
         return TlsError(f"Bad TLS settings for {host}: {exc.msg}", docker_host=host)
     if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.Timeout)):
@@ -180,7 +265,7 @@ def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDoc
         return _unreachable(exc, settings)
     if isinstance(exc, docker.errors.DockerException):
         # The SDK wraps connection failures during construction in a bare DockerException.
-        if "Error while fetching server API version" in str(exc) or "paramiko" in str(exc):
+        if "Error while fetching server API version" in str(exc):
             return _unreachable(exc, settings)
         return EngineError(f"Docker SDK error talking to {host}: {exc}", docker_host=host)
     return EngineError(f"Unexpected error talking to the Docker engine at {host}: {exc!r}", docker_host=host)
@@ -204,20 +289,33 @@ def api_error(status: int | None, explanation: str, host: str) -> TidyDockerErro
     return EngineError(f"The Docker engine at {host} answered {status}: {explanation}", **context)
 
 
-class _HostnameAdapter(requests.adapters.HTTPAdapter if DOCKER_IMPORT_ERROR is None else object):  # type: ignore[misc]
-    """HTTPS adapter checking the certificate against ``tls_hostname``.
+class _TlsAdapter(requests.adapters.HTTPAdapter if DOCKER_IMPORT_ERROR is None else object):  # type: ignore[misc]
+    """HTTPS adapter that verifies with the module's TLS options and nothing else.
 
-    The SDK dropped its own ``assert_hostname`` in 7.0; urllib3 still honours it
-    per pool, so it is passed down here.
+    Mounted over the SDK's own adapter on every SDK release, for three reasons:
+    requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace the session's CA file on
+    each request (``merge_environment_settings``), so here the per-request ``verify`` and
+    ``cert`` are ignored in favour of ``ca_path``, ``client_cert`` and ``client_key``;
+    ``tls_hostname`` must reach urllib3 as ``assert_hostname``, which SDK 7.0 no longer
+    passes on; and SDK 4.x/5.x pin TLS 1.2 (``ssl_version``), which this adapter does not.
     """
 
-    def __init__(self, hostname: str, **kwargs: t.Any) -> None:
+    def __init__(self, verify: bool | str, cert: tuple[str, str] | None, hostname: str | None,
+                 **kwargs: t.Any) -> None:
+        self._verify = verify
+        self._cert = cert
         self._tls_hostname = hostname
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
-        kwargs["assert_hostname"] = self._tls_hostname
+        if self._tls_hostname:
+            kwargs["assert_hostname"] = self._tls_hostname
         super().init_poolmanager(*args, **kwargs)
+
+    def send(self, request: t.Any, stream: bool = False, timeout: t.Any = None, verify: t.Any = True,
+             cert: t.Any = None, proxies: t.Any = None) -> t.Any:
+        return super().send(request, stream=stream, timeout=timeout, verify=self._verify, cert=self._cert,
+                            proxies=proxies)
 
 
 def object_path(kind: str, ref: str, action: str = "") -> str:
@@ -246,6 +344,9 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
+# Docker 20.10's answer (HTTP 500) to /system/df while another disk-usage request is running.
+_DISK_USAGE_BUSY = "a disk usage operation is already running"
+
 # A kept-alive connection the engine closed while idle fails like this on its next request,
 # before the engine saw the request: then it is safe to send it again on a new connection.
 _STALE_CONNECTION = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
@@ -261,14 +362,16 @@ class EngineClient:
 
     def __init__(self, settings: ConnectionSettings, max_pool_size: int = 10) -> None:
         self.settings = settings
+        check_ssh_transport(settings.docker_host, hasattr(docker.transport, "SSHHTTPAdapter"), sdk_version())
+        kwargs = api_client_kwargs({"use_ssh_client": settings.use_ssh_client, "max_pool_size": max_pool_size},
+                                   inspect.signature(docker.APIClient.__init__).parameters, sdk_version())
         try:
             tls_config = self._tls_config()
             # A fixed version here: negotiation happens below, where its errors can be explained.
             self.api = docker.APIClient(base_url=settings.docker_host, version=MIN_API_VERSION,
-                                        timeout=settings.timeout, tls=tls_config,
-                                        use_ssh_client=settings.use_ssh_client, max_pool_size=max_pool_size)
-            if settings.tls_hostname and tls_config:
-                self.api.mount("https://", _HostnameAdapter(settings.tls_hostname, pool_maxsize=max_pool_size))
+                                        timeout=settings.timeout, tls=tls_config, **kwargs)
+            if tls_config:
+                self.api.mount("https://", self._tls_adapter(max_pool_size))
             self.engine_version: dict[str, t.Any] = self.api.version(api_version=False)
         except Exception as exc:  # noqa: BLE001 - everything becomes one sentence
             raise translate_error(exc, settings) from exc
@@ -280,14 +383,25 @@ class EngineClient:
         self._idle: list[_UnixConnection] = []
         self._connections_lock = threading.Lock()
 
+    def _client_cert(self) -> tuple[str, str] | None:
+        settings = self.settings
+        return (settings.client_cert, settings.client_key) if settings.client_cert and settings.client_key else None
+
     def _tls_config(self) -> t.Any:
+        """The SDK's TLS settings: they check the files and turn tcp:// into https://."""
         settings = self.settings
         if not settings.use_tls:
             return False
-        cert = (settings.client_cert, settings.client_key) if settings.client_cert and settings.client_key else None
-        return docker.tls.TLSConfig(client_cert=cert,
+        return docker.tls.TLSConfig(client_cert=self._client_cert(),
                                     ca_cert=settings.ca_path if settings.validate_certs else None,
                                     verify=settings.validate_certs)
+
+    def _tls_adapter(self, max_pool_size: int) -> _TlsAdapter:
+        settings = self.settings
+        # A CA file, True for the system's CA pool (validate_certs without ca_path), or False (tls alone).
+        verify: bool | str = (settings.ca_path or True) if settings.validate_certs else False
+        return _TlsAdapter(verify, self._client_cert(), settings.tls_hostname if settings.validate_certs else None,
+                           pool_maxsize=max_pool_size)
 
     def _negotiate(self, version: t.Mapping[str, t.Any]) -> str:
         host = self.settings.docker_host
@@ -309,11 +423,23 @@ class EngineClient:
         return wanted
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
-        """Run one SDK call; any failure leaves as a domain error."""
-        try:
-            return method(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001
-            raise translate_error(exc, self.settings) from exc
+        """Run one SDK call; any failure leaves as a domain error.
+
+        Docker 20.10 refuses a disk-usage request while another one (of any client) is running,
+        where newer engines share the answer; such a call is repeated until the other one is
+        done, within ``timeout``. Only the read-only ``/system/df`` is refused that way.
+        """
+        deadline = time.monotonic() + self.settings.timeout
+        delay = 0.1
+        while True:
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001
+                error = translate_error(exc, self.settings)
+                if _DISK_USAGE_BUSY not in str(error) or time.monotonic() + delay > deadline:
+                    raise error from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     def request(self, verb: str, path: str, query: t.Mapping[str, t.Any] | None = None) -> t.Any:
         """One Engine API request (``path`` below the version prefix); its JSON answer, None if empty.
@@ -379,6 +505,20 @@ class EngineClient:
         self.api.close()
 
 
+def sdk_version() -> str:
+    """The installed SDK's release, as its own package states it."""
+    return str(getattr(docker, "__version__", "unknown"))
+
+
+def broken_sdk_error(reason: str) -> SdkError:
+    """The SDK is installed but does not import with this Python."""
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return SdkError(f"The Docker SDK for Python on the managed node is installed but does not import with Python "
+                    f"{python} ({reason}); install a release that supports this Python with pip install --upgrade docker "
+                    "(releases before 6.0 import distutils, which Python 3.12 removed, unless setuptools is installed).",
+                    python_version=python)
+
+
 class TidyDockerModule(AnsibleModule):
     """AnsibleModule with the shared connection options and one failure path.
 
@@ -389,10 +529,16 @@ class TidyDockerModule(AnsibleModule):
     def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=docker_argument_spec(argument_spec), **kwargs)
+        if DOCKER_BROKEN_IMPORT is not None:
+            self.fail_with(broken_sdk_error(DOCKER_BROKEN_IMPORT))
         if DOCKER_IMPORT_ERROR is not None:
             self.fail_json(msg=missing_required_lib("docker (Docker SDK for Python)",
                                                     url="https://pypi.org/project/docker/"),
                            exception=DOCKER_IMPORT_ERROR)
+        try:
+            check_sdk_version(sdk_version())
+        except SdkError as exc:
+            self.fail_with(exc)
         self._client: EngineClient | None = None
 
     @property

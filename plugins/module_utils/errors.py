@@ -58,3 +58,7 @@ class Conflict(TidyDockerError):
 
 class EngineError(TidyDockerError):
     """Any other error reported by the engine."""
+
+
+class SdkError(TidyDockerError):
+    """The Docker SDK on the managed node is missing, too old, or lacks what an option needs."""

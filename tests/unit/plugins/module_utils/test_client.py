@@ -254,10 +254,8 @@ def test_unreachable_engine(default_settings, exc, reason):
     (requests.exceptions.ConnectionError(DENIED), "permission was denied", "docker group"),
     (docker.errors.DockerException(f"Error while fetching server API version: {DENIED}"), "permission was denied",
      "docker group"),
-    (docker.errors.DockerException("Install paramiko package to enable ssh:// support"),
-     "ssh:// needs the paramiko package on the managed node", "use_ssh_client=true"),
     (requests.exceptions.ConnectionError(NO_DNS), "the host name does not resolve", "docker_host"),
-], ids=["denied", "sdk-denied", "paramiko", "dns"])
+], ids=["denied", "sdk-denied", "dns"])
 def test_unreachable_for_a_reason_a_restart_does_not_fix(default_settings, exc, cause, fix):
     """The engine may well be running: the message names the fix for this cause, and does not send the user
     off to start the engine."""
@@ -288,15 +286,116 @@ def test_timeout_quotes_the_configured_timeout(make_params):
     assert "did not answer within 5 seconds" in str(translate_error(requests.exceptions.ReadTimeout("x"), settings))
 
 
-def test_ssl_error(make_params):
-    settings = settings_for(make_params, docker_host=TCP)
-    exc = requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
-                                       "self-signed certificate (_ssl.c:1006)")
+VERIFY_FAILED = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+TLS_CHECKS = "check ca_path, client_cert, client_key (or DOCKER_CERT_PATH), validate_certs and tls_hostname"
+
+
+@pytest.mark.parametrize(("options", "text", "cause", "fix"), [
+    ({}, VERIFY_FAILED + "Hostname mismatch, certificate is not valid for 'engine.example'. (_ssl.c:1006)",
+     "the engine's certificate is not valid for the name engine.example",
+     "set tls_hostname to a name the certificate holds, or use that name in docker_host"),
+    ({"tls_hostname": "docker.internal"}, "hostname 'docker.internal' doesn't match either of '127.0.0.1', 'localhost'",
+     "the engine's certificate is not valid for the name docker.internal",
+     "set tls_hostname to a name the certificate holds, or use that name in docker_host"),
+    ({"ca_path": "ca.pem"}, VERIFY_FAILED + "unable to get local issuer certificate (_ssl.c:1006)",
+     "the engine's certificate is not signed by a CA in {ca.pem}",
+     "point ca_path (or DOCKER_CERT_PATH) at the CA that signed the engine's certificate"),
+    ({}, VERIFY_FAILED + "self-signed certificate (_ssl.c:1006)",
+     "the engine's certificate is not signed by a CA in the system's CA store",
+     "point ca_path (or DOCKER_CERT_PATH) at the CA that signed the engine's certificate"),
+    ({}, "[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate (_ssl.c:2580)",
+     "the engine refused the connection: it requires a client certificate and none was given",
+     "set client_cert and client_key (or DOCKER_CERT_PATH) to a certificate signed by the CA the engine trusts"),
+    ({"client_cert": "cert.pem", "client_key": "key.pem"},
+     "[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert certificate required (_ssl.c:2580)",
+     "the engine refused the client certificate {cert.pem}",
+     "set client_cert and client_key (or DOCKER_CERT_PATH) to a certificate signed by the CA the engine trusts"),
+    ({}, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)",
+     "the engine does not speak TLS at that address", "use the engine's TLS port, or set tls and validate_certs to false"),
+    ({}, "[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol (_ssl.c:1006)",
+     "the TLS handshake failed", TLS_CHECKS),
+], ids=["hostname", "hostname-urllib3-1", "other-ca", "system-ca", "no-client-cert", "client-cert-refused",
+        "plain-http", "other"])
+def test_ssl_errors_name_cause_and_fix(make_params, cert_dir, options, text, cause, fix):
+    # File options name files of cert_dir, which must exist.
+    options = {key: str(cert_dir / value) if key != "tls_hostname" else value for key, value in options.items()}
+    settings = settings_for(make_params, docker_host=TCP, validate_certs=True, **options)
+    cause = cause.replace("{ca.pem}", str(cert_dir / "ca.pem")).replace("{cert.pem}", str(cert_dir / "cert.pem"))
+    exc = requests.exceptions.SSLError(f"HTTPSConnectionPool(host='engine.example', port=2376): Max retries exceeded "
+                                       f"with url: /version (Caused by SSLError(SSLError(1, '{text}')))")
     error = translate_error(exc, settings)
     assert error.__class__ is TlsError
-    assert str(error) == (f"TLS with the Docker engine at {TCP} failed ({exc}); check ca_path, client_cert, "
-                          "client_key (or DOCKER_CERT_PATH), validate_certs and tls_hostname.")
-    assert error.context == {"docker_host": TCP}
+    assert str(error) == f"TLS with the Docker engine at {TCP} failed: {cause}; {fix}."
+    assert error.context == {"docker_host": TCP, "error": str(exc)}
+
+
+SSH = "ssh://deploy@engine.example:2222"
+SSH_COMMAND = "'ssh -p 2222 deploy@engine.example docker system dial-stdio'"
+
+
+def paramiko_error(name: str, text: str) -> Exception:
+    """An exception shaped like paramiko's (the tests need no paramiko)."""
+    kind = type(name, (Exception,), {"__module__": "paramiko.ssh_exception"})
+    return kind(text)
+
+
+@pytest.mark.parametrize(("exc", "cause", "fix"), [
+    (paramiko_error("AuthenticationException", "Authentication failed."), "the ssh server refused the login",
+     "Give the user running the module a key the server accepts"),
+    (paramiko_error("BadHostKeyException", "Host key for server 'engine.example' does not match"),
+     "the ssh server's host key differs from the one in known_hosts", "Check the host, then update"),
+    (paramiko_error("PasswordRequiredException", "private key file is encrypted"), "the ssh key needs a passphrase",
+     "Load the key into ssh-agent"),
+    (paramiko_error("SSHException", "Server '[engine.example]:2222' not found in known_hosts"),
+     "the ssh server's host key is not in known_hosts", "Add it to ~/.ssh/known_hosts"),
+    (paramiko_error("SSHException", "Error reading SSH protocol banner"), "the ssh connection failed",
+     f"Run {SSH_COMMAND} as the user running the module"),
+], ids=["auth", "bad-host-key", "passphrase", "unknown-host", "other"])
+def test_paramiko_failures(make_params, exc, cause, fix):
+    error = translate_error(exc, settings_for(make_params, docker_host=SSH))
+    assert error.__class__ is EngineUnreachable
+    assert str(error).startswith(f"Cannot reach the Docker engine at {SSH}: {cause}. {fix}"), str(error)
+    assert error.context == {"docker_host": SSH, "error": str(exc)}
+
+
+@pytest.mark.parametrize("exc", [
+    requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection "
+                                        "without response'))"),
+    BrokenPipeError(32, "Broken pipe"),
+    docker.errors.DockerException("Error while fetching server API version: ('Connection aborted.', "
+                                  "RemoteDisconnected('Remote end closed connection without response'))"),
+], ids=["requests", "oserror", "sdk"])
+def test_ssh_command_failure_says_how_to_see_why(make_params, exc):
+    error = translate_error(exc, settings_for(make_params, docker_host=SSH, use_ssh_client=True))
+    assert str(error) == (f"Cannot reach the Docker engine at {SSH}: the ssh command closed the connection. Run "
+                          f"{SSH_COMMAND} as the user running the module to see why (login refused, unknown host key, "
+                          "or no docker CLI on that host).")
+
+
+def test_ssh_without_user_or_port_in_the_command(make_params):
+    error = translate_error(BrokenPipeError(32, "Broken pipe"),
+                            settings_for(make_params, docker_host="ssh://engine.example", use_ssh_client=True))
+    assert "Run 'ssh engine.example docker system dial-stdio' as" in str(error)
+
+
+def test_paramiko_connection_error_is_translated_as_usual(make_params):
+    """Through paramiko, a refused TCP connection is an ordinary unreachable engine."""
+    error = translate_error(requests.exceptions.ConnectionError(REFUSED), settings_for(make_params, docker_host=SSH))
+    assert str(error) == f"Cannot reach the Docker engine at {SSH}: the connection was refused. {UNREACHABLE_FIX}"
+
+
+def test_ssl_failure_surfacing_as_a_connection_error(make_params):
+    settings = settings_for(make_params, docker_host=TCP, tls=True)
+    exc = requests.exceptions.ConnectionError("('Connection aborted.', SSLError(1, '[SSL: TLSV13_ALERT_CERTIFICATE_"
+                                              "REQUIRED] tlsv13 alert certificate required (_ssl.c:2580)'))")
+    assert str(translate_error(exc, settings)).startswith(
+        f"TLS with the Docker engine at {TCP} failed: the engine refused the connection: it requires a client "
+        "certificate and none was given;")
+
+
+def test_connection_error_without_tls_is_not_a_tls_error(default_settings):
+    exc = requests.exceptions.ConnectionError("('Connection aborted.', OSError('SSL-looking text'))")
+    assert translate_error(exc, default_settings).__class__ is EngineUnreachable
 
 
 def test_tls_parameter_error(make_params):
