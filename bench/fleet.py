@@ -42,6 +42,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -129,6 +130,36 @@ class Fleet:
                      "ANSIBLE_PYTHON_INTERPRETER", "ANSIBLE_STDOUT_CALLBACK"):
             self.env.pop(name, None)
         self._runs = 0
+        self.docker_host = f"unix://{self.fleet_dir}/engine/docker.sock"  # = tidy_docker_host
+        self.cgroups: dict[str, Path] = {}
+
+    def find_cgroups(self) -> None:
+        """The CPU accounting file of each host container (cgroup v1 cpuacct, or v2 cpu.stat)."""
+        listing = subprocess.run(["docker", "-H", self.docker_host, "ps", "--format", "{{.Names}}"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        for name in listing:
+            pid = subprocess.run(["docker", "-H", self.docker_host, "inspect", "--format", "{{.State.Pid}}", name],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+            for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+                _, controllers, path = line.split(":", 2)
+                if "cpuacct" in controllers.split(","):
+                    self.cgroups[name] = Path(f"/sys/fs/cgroup/{controllers}{path}/cpuacct.usage")
+                elif controllers == "" and name not in self.cgroups:
+                    self.cgroups[name] = Path(f"/sys/fs/cgroup{path}/cpu.stat")
+
+    def hosts_cpu(self) -> float:
+        """CPU seconds used so far by every process of every host container (sshd, modules, dockerd)."""
+        total = 0.0
+        for path in self.cgroups.values():
+            try:
+                text = path.read_text()
+            except OSError:
+                continue
+            if path.name == "cpuacct.usage":
+                total += int(text) / 1e9
+            else:
+                total += int(next(line.split()[1] for line in text.splitlines() if line.startswith("usage_usec"))) / 1e6
+        return total
 
     @staticmethod
     def _shift_ports(node: t.Any, offset: int) -> list[int]:
@@ -157,11 +188,18 @@ class Fleet:
         if times:
             env["TIDY_TASK_TIMES"] = str(times_file)
         record: dict[str, t.Any] = {"load": load()}
+        hosts_before = self.hosts_cpu()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         env["TIDY_BENCH_T0"] = repr(time.time())
         start = time.perf_counter()
         done = subprocess.run(command, env=env, cwd=self.workdir, capture_output=True, text=True, timeout=timeout,
                               check=False, start_new_session=new_session)
         record["seconds"] = round(time.perf_counter() - start, 3)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU: the controller (ansible and its workers, the ssh clients) and the hosts (sshd, the modules).
+        record["cpu_controller"] = round(children.ru_utime + children.ru_stime
+                                         - children_before.ru_utime - children_before.ru_stime, 3)
+        record["cpu_hosts"] = round(self.hosts_cpu() - hosts_before, 3)
         record["rc"] = done.returncode
         record["stdout"] = done.stdout
         record["stderr"] = done.stderr
@@ -261,6 +299,19 @@ def host_versions(fleet: Fleet, hosts: str) -> dict[str, str]:
     return versions
 
 
+def import_costs(fleet: Fleet, host: str) -> dict[str, float]:
+    """On ``host``: seconds for python3 to start and exit, and to import the Docker SDK (median of 5 each)."""
+    script = ("for i in 1 2 3 4 5; do python3 -c 'import time; t = time.perf_counter(); import docker; "
+              "print(\"import\", time.perf_counter() - t)'; "
+              "s=$(date +%s.%N); python3 -c pass; e=$(date +%s.%N); echo start $(echo \"$e - $s\" | bc 2>/dev/null || "
+              "python3 -c \"print($e - $s)\"); done")
+    record = fleet.adhoc(host, "ansible.builtin.shell", script)
+    values: dict[str, list[float]] = {}
+    for kind, value in re.findall(r"^(import|start) ([\d.]+)$", record["stdout"], re.MULTILINE):
+        values.setdefault(kind, []).append(float(value))
+    return {f"python3_{kind}_seconds": round(statistics.median(v), 3) for kind, v in values.items()}
+
+
 def machine_facts() -> dict[str, t.Any]:
     import ansible.release
 
@@ -316,13 +367,16 @@ def report(results: dict[str, t.Any]) -> str:
         "one-interp": "clean_host, 1 clean host, pipelining on, ansible_python_interpreter set",
         "clutter-on": "clean_host, 1 host with prepare.yml's clutter, pipelining on",
     }
-    lines = ["| Run | Median | Min-max | Runs | Load (1 min) |", "|---|---:|---:|---:|---:|"]
+    lines = ["| Run | Median | Min-max | Runs | CPU: controller + hosts (median) | Load (1 min) |",
+             "|---|---:|---:|---:|---:|---:|"]
     for arm in ARMS:
         if arm in by_arm:
             runs = by_arm[arm]
             loads = [r["load"] for r in runs]
+            controller = statistics.median(r.get("cpu_controller", 0) for r in runs)
+            hosts = statistics.median(r.get("cpu_hosts", 0) for r in runs)
             lines.append(f"| {labels[arm]} | {medians[arm]:.2f} s | {_spread([r['seconds'] for r in runs])} | "
-                         f"{len(runs)} | {min(loads):.1f}-{max(loads):.1f} |")
+                         f"{len(runs)} | {controller:.2f} + {hosts:.2f} s | {min(loads):.1f}-{max(loads):.1f} |")
     lines.append("")
     for mode in ("on", "off"):
         one, eight = medians.get(f"one-{mode}"), medians.get(f"eight-{mode}")
@@ -339,6 +393,11 @@ def report(results: dict[str, t.Any]) -> str:
         if not rows:
             continue
         total = medians[arm]
+        modules = sum(r["median"] for r in rows if r["action"].startswith("tidy.docker.") and r["status"] != "skipped")
+        edges = rows[0]["median"] + rows[-1]["median"]
+        lines += ["", f"{labels[arm]}: the {sum(1 for r in rows if r['action'].startswith('tidy.docker.') and r['status'] != 'skipped')}"
+                  f" module tasks {modules:.2f} s ({100 * modules / total:.0f}%), the {len(rows) - 2 - 4} other tasks "
+                  f"{sum(r['median'] for r in rows[1:-1]) - modules:.2f} s, start-up and exit {edges:.2f} s"]
         lines += ["", f"Per-task wall time, {labels[arm]} (median of {len(by_arm[arm])}; whole run {total:.2f} s):", "",
                   "| # | Task | Module/action | Median | Share | Status |", "|---:|---|---|---:|---:|---|"]
         for index, row in enumerate(rows):
@@ -388,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
         results["ports"] = fleet.ports
         log(f"work directory {workdir}; ports {min(fleet.ports)}-{max(fleet.ports)}; load {load()}")
         results["create_seconds"] = fleet.create()
-        log(f"fleet created in {results['create_seconds']:.1f}s")
+        fleet.find_cgroups()
+        log(f"fleet created in {results['create_seconds']:.1f}s; CPU accounting of {len(fleet.cgroups)} hosts")
         results["prepare_seconds"] = fleet.prepare()
         log(f"clutter made in {results['prepare_seconds']:.1f}s")
         # The first converge: the clutter of every host removed, the reference state of the clean runs.
@@ -399,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         results["many_count"] = len(first["hosts"])
         log(f"first converge over {len(first['hosts'])} hosts: {first['seconds']:.2f}s, removed {first['removed']}")
         results["host_versions"] = host_versions(fleet, args.many)
+        results["import_costs"] = import_costs(fleet, args.one)
+        log(f"on {args.one}: {results['import_costs']}")
         for rep in range(args.reps):
             if args.max_load is not None:
                 waited = 0
