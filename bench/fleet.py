@@ -61,6 +61,7 @@ SCENARIO = REPO / "extensions" / "molecule" / "ssh_fleet"
 CALLBACKS = BENCH / "callback_plugins"
 
 ARMS = ("ping-on", "ping-off", "one-on", "one-off", "eight-on", "eight-off", "one-warm", "one-interp", "clutter-on")
+VARIANT_ARMS = ("one-variant", "eight-variant")  # with --variant DIR
 ONE = "deb12-a"
 MANY = "healthy"
 _SUMMARY = re.compile(r"(?P<host>[\w-]+): (?:would remove|removed) (?P<containers>\d+) containers and (?P<images>\d+) images")
@@ -90,7 +91,7 @@ def _on_term(signum: int, frame: t.Any) -> None:
 class Fleet:
     """The scenario's fleet, brought up in ``workdir`` on shifted ports; commands against it."""
 
-    def __init__(self, workdir: Path, port_offset: int, forks: int) -> None:
+    def __init__(self, workdir: Path, port_offset: int, forks: int, variant: Path | None = None) -> None:
         self.workdir = workdir
         self.fleet_dir = workdir / "tidy-molecule" / "ssh_fleet"  # = tidy_fleet_dir of group_vars/all.yml
         self.ephemeral = workdir / "ephemeral"
@@ -98,6 +99,12 @@ class Fleet:
         collections = workdir / "collections"
         (collections / "ansible_collections" / "tidy").mkdir(parents=True)
         (collections / "ansible_collections" / "tidy" / "docker").symlink_to(REPO)
+        self.variant_path: Path | None = None
+        if variant:
+            # Another checkout of the collection (a change to the role, say), for the *-variant arms.
+            self.variant_path = workdir / "variant"
+            (self.variant_path / "ansible_collections" / "tidy").mkdir(parents=True)
+            (self.variant_path / "ansible_collections" / "tidy" / "docker").symlink_to(variant.resolve())
         # The inventory: the scenario's, ports shifted, its group_vars beside it.
         inventory_dir = workdir / "inventory"
         inventory_dir.mkdir()
@@ -181,10 +188,13 @@ class Fleet:
         return path
 
     def run(self, command: list[str], pipelining: bool = True, control: Path | None = None, times: bool = False,
-            timeout: float = 900, new_session: bool = False) -> dict[str, t.Any]:
+            timeout: float = 900, new_session: bool = False, variant: bool = False) -> dict[str, t.Any]:
         times_file = self.workdir / f"times-{self._runs}-{time.monotonic_ns()}.json"
         env = dict(self.env, ANSIBLE_PIPELINING="1" if pipelining else "0",
                    ANSIBLE_SSH_CONTROL_PATH_DIR=str(control or self.control_dir()))
+        if variant:
+            assert self.variant_path is not None
+            env["ANSIBLE_COLLECTIONS_PATH"] = str(self.variant_path)
         if times:
             env["TIDY_TASK_TIMES"] = str(times_file)
         record: dict[str, t.Any] = {"load": load()}
@@ -236,9 +246,9 @@ class Fleet:
         return record
 
     def clean_host(self, limit: str, pipelining: bool, control: Path | None = None,
-                   extra: list[str] | None = None) -> dict[str, t.Any]:
+                   extra: list[str] | None = None, variant: bool = False) -> dict[str, t.Any]:
         command = [self.playbook, "-i", str(self.inventory), "tidy.docker.clean_host", "--limit", limit] + (extra or [])
-        record = self.run(command, pipelining=pipelining, control=control, times=True)
+        record = self.run(command, pipelining=pipelining, control=control, times=True, variant=variant)
         recap = {m["host"]: m for m in _RECAP.finditer(record["stdout"])}
         bad = [h for h, m in recap.items() if m["failed"] != "0" or m["unreachable"] != "0"]
         if record["rc"] != 0 or bad or not recap:
@@ -264,6 +274,8 @@ def run_arm(fleet: Fleet, arm: str, one: str, many: str) -> dict[str, t.Any]:
         record = fleet.adhoc(one, "ansible.builtin.ping", pipelining=arm.endswith("on"))
     elif arm in ("one-on", "one-off", "eight-on", "eight-off"):
         record = fleet.clean_host(one if arm.startswith("one") else many, pipelining=arm.endswith("on"))
+    elif arm in VARIANT_ARMS:
+        record = fleet.clean_host(one if arm.startswith("one") else many, pipelining=True, variant=True)
     elif arm == "one-warm":
         control = fleet.control_dir()
         fleet.adhoc(one, "ansible.builtin.ping", control=control)  # opens the master; it persists 60 s
@@ -366,10 +378,12 @@ def report(results: dict[str, t.Any]) -> str:
         "one-warm": "clean_host, 1 clean host, pipelining on, SSH master already open",
         "one-interp": "clean_host, 1 clean host, pipelining on, ansible_python_interpreter set",
         "clutter-on": "clean_host, 1 host with prepare.yml's clutter, pipelining on",
+        "one-variant": f"clean_host of --variant ({results['args'].get('variant')}), 1 clean host, pipelining on",
+        "eight-variant": f"clean_host of --variant, {results.get('many_count', 8)} clean hosts, pipelining on",
     }
     lines = ["| Run | Median | Min-max | Runs | CPU: controller + hosts (median) | Load (1 min) |",
              "|---|---:|---:|---:|---:|---:|"]
-    for arm in ARMS:
+    for arm in ARMS + VARIANT_ARMS:
         if arm in by_arm:
             runs = by_arm[arm]
             loads = [r["load"] for r in runs]
@@ -388,7 +402,13 @@ def report(results: dict[str, t.Any]) -> str:
     if "clutter-on" in by_arm:
         removed = by_arm["clutter-on"][0]["removed"].get(results["one"])
         lines.append(f"- the clutter pass removed {removed[0]} containers and {removed[1]} images each time")
-    for arm in ("one-on", "eight-on", "one-off"):
+    for mode in ("variant",):
+        one, eight = medians.get(f"one-{mode}"), medians.get(f"eight-{mode}")
+        if one and eight and "one-on" in medians and "eight-on" in medians:
+            lines.append(f"- --variant: one clean host {one:.2f} s against {medians['one-on']:.2f} s "
+                         f"({one - medians['one-on']:+.2f} s); {results.get('many_count', 8)} hosts {eight:.2f} s against "
+                         f"{medians['eight-on']:.2f} s ({eight - medians['eight-on']:+.2f} s)")
+    for arm in ("one-on", "eight-on", "one-off", "one-variant", "eight-variant"):
         rows = task_breakdown([r for r in by_arm.get(arm, []) if "tasks" in r])
         if not rows:
             continue
@@ -421,7 +441,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forks", type=int, default=8, help="ANSIBLE_FORKS (default 8)")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds of rest before each timed run (default 2)")
     parser.add_argument("--max-load", type=float, default=None,
-                        help="before each round, wait (up to 10 min) until the 1-minute load is below this")
+                        help="before each round, wait (up to --max-wait seconds) until the 1-minute load is below this")
+    parser.add_argument("--max-wait", type=float, default=600, help="longest wait for --max-load, per round (default 600)")
+    parser.add_argument("--variant", metavar="DIR", type=Path,
+                        help="another checkout of the collection (e.g. a change to the role): adds the arms "
+                             f"{', '.join(VARIANT_ARMS)}, measured interleaved with the others")
     parser.add_argument("--out", help="results file (default bench/results/fleet-<timestamp>.json)")
     parser.add_argument("--report", metavar="RESULTS", help="print the tables of a results file and exit")
     args = parser.parse_args(argv)
@@ -429,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report(json.loads(Path(args.report).read_text())))
         return 0
     arms = [arm for arm in args.arms.split(",") if arm]
-    unknown = set(arms) - set(ARMS)
+    if args.variant:
+        arms += [arm for arm in VARIANT_ARMS if arm not in arms]
+    unknown = set(arms) - set(ARMS) - (set(VARIANT_ARMS) if args.variant else set())
     if unknown:
         parser.error(f"unknown arms: {', '.join(sorted(unknown))}")
     out = Path(args.out) if args.out else BENCH / "results" / f"fleet-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
@@ -437,13 +463,14 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _on_term)
     workdir = Path(tempfile.mkdtemp(prefix="tidy-fleetbench."))
-    results: dict[str, t.Any] = {"started": dt.datetime.now().isoformat(timespec="seconds"), "args": vars(args),
+    results: dict[str, t.Any] = {"started": dt.datetime.now().isoformat(timespec="seconds"),
+                                 "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
                                  "one": args.one, "many": args.many, "machine": machine_facts(), "runs": [],
                                  "load_at_start": list(os.getloadavg())}
     fleet: Fleet | None = None
     status = 1
     try:
-        fleet = Fleet(workdir, args.port_offset, args.forks)
+        fleet = Fleet(workdir, args.port_offset, args.forks, args.variant)
         results["ports"] = fleet.ports
         log(f"work directory {workdir}; ports {min(fleet.ports)}-{max(fleet.ports)}; load {load()}")
         results["create_seconds"] = fleet.create()
@@ -464,9 +491,11 @@ def main(argv: list[str] | None = None) -> int:
         for rep in range(args.reps):
             if args.max_load is not None:
                 waited = 0
-                while load() > args.max_load and waited < 600:
+                while load() > args.max_load and waited < args.max_wait:
                     time.sleep(15)
                     waited += 15
+                if waited:
+                    log(f"waited {waited}s for the load to fall below {args.max_load} (now {load()})")
             for arm in arms:
                 time.sleep(args.settle)
                 record = run_arm(fleet, arm, args.one, args.many)
