@@ -261,7 +261,9 @@ class Fleet:
     def reclutter(self, host: str) -> None:
         """Make prepare.yml's clutter on ``host`` again, from an empty engine (not timed)."""
         self.adhoc(host, "ansible.builtin.shell",
-                   "docker ps -aq | xargs -r docker rm -f >/dev/null; docker images -q | sort -u | xargs -r docker rmi -f >/dev/null")
+                   # (image prune, not rmi: it removes child images before their parents)
+                   "docker ps -aq | xargs -r docker rm -f >/dev/null && docker image prune -a -f >/dev/null "
+                   "&& test -z \"$(docker images -q)\"")
         self.prepare(limit=host)  # its localhost plays (push the images, wait) do not match the limit
         time.sleep(3)  # the policy's older_than: 2s
 
