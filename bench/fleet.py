@@ -415,11 +415,13 @@ def report(results: dict[str, t.Any]) -> str:
         if not rows:
             continue
         total = medians[arm]
-        modules = sum(r["median"] for r in rows if r["action"].startswith("tidy.docker.") and r["status"] != "skipped")
+        ran = [r for r in rows[1:-1] if r["action"].startswith("tidy.docker.") and r["status"] != "skipped"]
+        modules = sum(r["median"] for r in ran)
         edges = rows[0]["median"] + rows[-1]["median"]
-        lines += ["", f"{labels[arm]}: the {sum(1 for r in rows if r['action'].startswith('tidy.docker.') and r['status'] != 'skipped')}"
-                  f" module tasks {modules:.2f} s ({100 * modules / total:.0f}%), the {len(rows) - 2 - 4} other tasks "
-                  f"{sum(r['median'] for r in rows[1:-1]) - modules:.2f} s, start-up and exit {edges:.2f} s"]
+        lines += ["", f"{labels[arm]}: the {len(ran)} module calls {modules:.2f} s ({100 * modules / total:.0f}%), "
+                  f"the {len(rows) - 2 - len(ran)} other tasks {sum(r['median'] for r in rows[1:-1]) - modules:.2f} s "
+                  f"({100 * (sum(r['median'] for r in rows[1:-1]) - modules) / total:.0f}%), "
+                  f"start-up and exit {edges:.2f} s ({100 * edges / total:.0f}%)"]
         lines += ["", f"Per-task wall time, {labels[arm]} (median of {len(by_arm[arm])}; whole run {total:.2f} s):", "",
                   "| # | Task | Module/action | Median | Share | Status |", "|---:|---|---|---:|---:|---|"]
         for index, row in enumerate(rows):
