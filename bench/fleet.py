@@ -43,7 +43,6 @@ import os
 import platform
 import re
 import resource
-import shutil
 import signal
 import statistics
 import subprocess
@@ -148,7 +147,7 @@ class Fleet:
             pid = subprocess.run(["docker", "-H", self.docker_host, "inspect", "--format", "{{.State.Pid}}", name],
                                  capture_output=True, text=True, check=True).stdout.strip()
             for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
-                _, controllers, path = line.split(":", 2)
+                _hierarchy, controllers, path = line.split(":", 2)
                 if "cpuacct" in controllers.split(","):
                     self.cgroups[name] = Path(f"/sys/fs/cgroup/{controllers}{path}/cpuacct.usage")
                 elif controllers == "" and name not in self.cgroups:
