@@ -7,7 +7,7 @@
 
 Brings up its own fleet with the playbooks of the Molecule scenario extensions/molecule/ssh_fleet
 (create.yml, prepare.yml; run with ansible-playbook, not molecule), from a copy of its
-inventory.yml whose every ``ansible_port`` is shifted by ``--port-offset`` (default 1000, so
+inventory/hosts.yml whose every ``ansible_port`` is shifted by ``--port-offset`` (default 1000, so
 23201-23210: the scenario itself can run at the same time), with TMPDIR and MOLECULE_* pointing
 into the benchmark's own temporary directory (its private engine, registry, host data, key and
 records live there) and a collection path of its own. Only the healthy hosts are created.
@@ -107,11 +107,11 @@ class Fleet:
         # The inventory: the scenario's, ports shifted, its group_vars beside it.
         inventory_dir = workdir / "inventory"
         inventory_dir.mkdir()
-        data = yaml.safe_load((SCENARIO / "inventory.yml").read_text())
+        data = yaml.safe_load((SCENARIO / "inventory" / "hosts.yml").read_text())
         self.ports = self._shift_ports(data, port_offset)
         self.inventory = inventory_dir / "inventory.yml"
         self.inventory.write_text(yaml.safe_dump(data, sort_keys=False))
-        (inventory_dir / "group_vars").symlink_to(SCENARIO / "group_vars")
+        (inventory_dir / "group_vars").symlink_to(SCENARIO / "inventory" / "group_vars")
         config = workdir / "ansible.cfg"
         config.write_text("# empty: Ansible's defaults, as a user without a configuration file has\n")
         bindir = Path(sys.executable).parent
