@@ -87,6 +87,13 @@ def _on_term(signum: int, frame: t.Any) -> None:
 # --------------------------------------------------------------------------- the fleet
 
 
+def collection_tree(root: Path, checkout: Path) -> Path:
+    """``root`` made a collections path holding ``checkout`` as tidy.docker (a symlink); returns ``root``."""
+    (root / "ansible_collections" / "tidy").mkdir(parents=True)
+    (root / "ansible_collections" / "tidy" / "docker").symlink_to(checkout)
+    return root
+
+
 class Fleet:
     """The scenario's fleet, brought up in ``workdir`` on shifted ports; commands against it."""
 
@@ -95,15 +102,9 @@ class Fleet:
         self.fleet_dir = workdir / "tidy-molecule" / "ssh_fleet"  # = tidy_fleet_dir of group_vars/all.yml
         self.ephemeral = workdir / "ephemeral"
         self.ephemeral.mkdir()
-        collections = workdir / "collections"
-        (collections / "ansible_collections" / "tidy").mkdir(parents=True)
-        (collections / "ansible_collections" / "tidy" / "docker").symlink_to(REPO)
-        self.variant_path: Path | None = None
-        if variant:
-            # Another checkout of the collection (a change to the role, say), for the *-variant arms.
-            self.variant_path = workdir / "variant"
-            (self.variant_path / "ansible_collections" / "tidy").mkdir(parents=True)
-            (self.variant_path / "ansible_collections" / "tidy" / "docker").symlink_to(variant.resolve())
+        collections = collection_tree(workdir / "collections", REPO)
+        # Another checkout of the collection (a change to the role, say), for the *-variant arms.
+        self.variant_path = collection_tree(workdir / "variant", variant.resolve()) if variant else None
         # The inventory: the scenario's, ports shifted, its group_vars beside it.
         inventory_dir = workdir / "inventory"
         inventory_dir.mkdir()
