@@ -35,14 +35,25 @@ _PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
 _ENGINE_ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
-def parse_duration(value: t.Any, option: str = "duration") -> int:
-    """Return a duration in seconds; raise InvalidInput quoting the bad value."""
+def _given_as_number(value: t.Any, option: str, kind: str, hint: str) -> int | None:
+    """``value`` when the task gave a whole number (refused if negative); None for text to parse.
+
+    A boolean is an int to Python but never a duration or a size.
+    """
     if isinstance(value, bool):
-        raise InvalidInput(f"{option}: {value!r} is not a duration; {_DURATION_HINT}.", option=option, value=value)
+        raise InvalidInput(f"{option}: {value!r} is not a {kind}; {hint}.", option=option, value=value)
     if isinstance(value, int):
         if value < 0:
-            raise InvalidInput(f"{option}: {value!r} is negative; {_DURATION_HINT}.", option=option, value=value)
+            raise InvalidInput(f"{option}: {value!r} is negative; {hint}.", option=option, value=value)
         return value
+    return None
+
+
+def parse_duration(value: t.Any, option: str = "duration") -> int:
+    """Return a duration in seconds; raise InvalidInput quoting the bad value."""
+    number = _given_as_number(value, option, "duration", _DURATION_HINT)
+    if number is not None:
+        return number
     text = str(value).strip().lower()
     if text.isascii() and text.isdigit():
         return int(text)
@@ -56,12 +67,9 @@ def parse_duration(value: t.Any, option: str = "duration") -> int:
 
 def parse_size(value: t.Any, option: str = "size") -> int:
     """Return a size in bytes (rounded down); raise InvalidInput quoting the bad value."""
-    if isinstance(value, bool):
-        raise InvalidInput(f"{option}: {value!r} is not a size; {_SIZE_HINT}.", option=option, value=value)
-    if isinstance(value, int):
-        if value < 0:
-            raise InvalidInput(f"{option}: {value!r} is negative; {_SIZE_HINT}.", option=option, value=value)
-        return value
+    number = _given_as_number(value, option, "size", _SIZE_HINT)
+    if number is not None:
+        return number
     match = _SIZE_RE.match(str(value).strip())
     unit = match.group(2).lower() if match else ""
     if match is None or unit not in _SIZE_UNITS and unit != "":
