@@ -52,6 +52,8 @@ def prune_result(outcome: Outcome, names_key: str, check_mode: bool, report_kept
 
 def _diff_line(decision: Decision, kind: str = "") -> str:
     names = ", ".join(decision.names) or "<none>"
+    if kind and decision.names == (decision.id,):
+        return f"{kind} {names} ({decision.reason})\n"  # a volume: its name is its id, said once and in full
     return f"{kind + ' ' if kind else ''}{decision.id.split(':', 1)[-1][:12]} {names} ({decision.reason})\n"
 
 

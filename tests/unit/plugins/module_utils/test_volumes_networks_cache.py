@@ -379,8 +379,8 @@ def test_kinds_result_and_diff():
     real = kinds_result(outcomes, check_mode=False, report_kept=False, reclaimed=4000)
     assert "kept" not in real and real["space_reclaimed"] == 4000 and real["space_reclaimed_human"] == "4 kB"
     diff = kinds_diff(outcomes, "volumes, networks and build cache")
-    assert diff["before"].splitlines() == ["volume old old (unused)", "build_cache leafrecord00 <none> (older_than)",
-                                           f"network {NET_ID[:12]} app (in_use)", "volume pgdata pgdata (in_use)"]
+    assert diff["before"].splitlines() == ["volume old (unused)", "build_cache leafrecord00 <none> (older_than)",
+                                           f"network {NET_ID[:12]} app (in_use)", "volume pgdata (in_use)"]
     assert diff["after"].splitlines() == diff["before"].splitlines()[2:]
     assert diff["before_header"] == "volumes, networks and build cache before"
 
