@@ -16,7 +16,7 @@ description:
   - Every object looked at is returned in RV(removed) or RV(kept) with its kind and a reason. The networks the
     engine makes itself (V(bridge), V(host), V(none), Podman's V(podman)) are never looked at.
   - A container counts as a user in any state. A network only stopped containers are configured on is kept
-    (V(in_use)): the engine would remove it, and those containers would then fail to start.
+    with reason V(in_use); the engine would remove it, and those containers would then fail to start.
   - Volumes and networks are removed one by one. Build cache goes through the engine's build-cache prune,
     filtered to the ids of the planned records, so exactly those go.
   - Races with other actors are recorded, not fatal. An object used, removed or refused after planning is kept
