@@ -163,14 +163,15 @@ def read_engine_inventory(client: EngineClient, policies: EnginePrunePolicies,
                           listed_containers: t.Sequence[Answer] | None = None,
                           df: Answer | None = None) -> EngineInventory:
     """What ``policies`` need, each engine answer read at most once (and not at all when passed in)."""
-    if listed_containers is None and (policies.volumes or policies.networks):
+    volumes, networks, build_cache = (p is not None for p in (policies.volumes, policies.networks, policies.build_cache))
+    if listed_containers is None and (volumes or networks):
         listed_containers = list_containers(client)
-    if df is None and (policies.volumes or policies.build_cache):
+    if df is None and (volumes or build_cache):
         df = disk_usage(client)
     return EngineInventory(
-        volumes=tuple(read_volumes(client, listed_containers, df)) if policies.volumes else None,
-        networks=tuple(read_networks(client, listed_containers)) if policies.networks else None,
-        build_cache=tuple(read_build_cache(client, df)) if policies.build_cache else None,
+        volumes=tuple(read_volumes(client, listed_containers, df)) if volumes else None,
+        networks=tuple(read_networks(client, listed_containers)) if networks else None,
+        build_cache=tuple(read_build_cache(client, df)) if build_cache else None,
     )
 
 
