@@ -132,7 +132,7 @@ kept:
   description:
     - Containers looked at and spared, with the reason, one of V(running), V(excluded_name), V(excluded_label),
       V(not_selected), V(restart_policy), V(too_young), V(max_removals), V(conflict) (the engine refused, HTTP 409),
-      V(gone) (removed by someone else meanwhile, HTTP 404).
+      V(gone) (removed by someone else meanwhile, HTTP 404, or in state V(removing) for someone else).
   returned: when O(report_kept=true)
   type: list
   elements: dict

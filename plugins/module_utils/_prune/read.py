@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LIVE_STATES, Container, Image
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
 
@@ -33,7 +33,7 @@ def containers_from_engine(client: EngineClient, details: bool = True, sizes: bo
                 "restart_policy": ((data.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
                 "state": str(state.get("Status") or "")}
 
-    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in LIVE_STATES]
+    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in NOT_STOPPED_STATES]
     inspected = dict(zip(stopped, inspect_many(client, "containers", stopped, what_the_list_lacks)))
     containers = []
     for raw in listed:
@@ -86,6 +86,16 @@ def images_from_engine(client: EngineClient, precise: bool = False) -> ImageInve
             image = replace(image, created=created or image.created, last_tag_time=last_tag_time)
         images.append(image)
     return ImageInventory(images=images, layers_size=int(df.get("LayersSize") or 0))
+
+
+def image_parents(client: EngineClient) -> dict[str, str]:
+    """Image id -> parent id for every image the engine holds, the hidden build intermediates too.
+
+    The disk-usage listing leaves out untagged images that have children, so an image's
+    descendants can only be found through this listing of them all (one call).
+    """
+    return {str(raw["Id"]): str(raw["ParentId"]) for raw in client.call(client.api.images, all=True)
+            if raw.get("ParentId")}
 
 
 def users_per_image(client: EngineClient) -> dict[str, int]:
