@@ -174,13 +174,11 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
-    COMMON_PRUNE_SPEC,
+    CONTAINER_POLICY_SPEC,
+    RUN_SPEC,
     container_policy_from_params,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
-    CONTAINER_STATUSES,
-    plan_container_removals,
-)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import plan_container_removals
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import containers_from_engine, disk_usage_of
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
@@ -204,15 +202,8 @@ def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
 
 
 def main() -> None:
-    module = TidyDockerModule(argument_spec=dict(
-        COMMON_PRUNE_SPEC,
-        statuses={"type": "list", "elements": "str", "choices": list(CONTAINER_STATUSES), "default": ["exited", "dead"]},
-        names={"type": "list", "elements": "str", "default": []},
-        exclude_names={"type": "list", "elements": "str", "default": []},
-        exclude_restart_policies={"type": "list", "elements": "str", "default": ["always", "unless-stopped"],
-                                  "choices": ["no", "always", "on-failure", "unless-stopped"]},
-        keep_volumes={"type": "bool", "default": True},
-    ))
+    module = TidyDockerModule(argument_spec=dict(CONTAINER_POLICY_SPEC, **RUN_SPEC,
+                                                 keep_volumes={"type": "bool", "default": True}))
     module.run(prune_containers)
 
 

@@ -201,7 +201,8 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.module import 
 from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
-    COMMON_PRUNE_SPEC,
+    IMAGE_POLICY_SPEC,
+    RUN_SPEC,
     image_policy_from_params,
     watermark_from_params,
 )
@@ -216,9 +217,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
 from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import (
     DEFAULT_USAGE_STATE_PATH,
-    load_usage_state,
-    record_usage,
-    save_usage_state,
+    refresh_usage_state,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
@@ -236,11 +235,8 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
 
     engine_id = str(info.get("ID") or client.settings.docker_host)
-    state, warning = load_usage_state(params["usage_state_path"], engine_id)
-    state = record_usage(state, (c.image_id for c in containers), (i.id for i in inventory.images), now)
-    warnings = [warning] if warning else []
-    if not module.check_mode:
-        warnings.append(save_usage_state(params["usage_state_path"], engine_id, state) or "")
+    state, warnings = refresh_usage_state(params["usage_state_path"], engine_id, (c.image_id for c in containers),
+                                          (i.id for i in inventory.images), now, module.check_mode)
 
     plan = plan_image_removals(inventory.images, containers, policy, now, state,
                                removed_containers=params["removed_containers"], parents=parents)
@@ -250,7 +246,7 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
         remover = image_remover(client, users_per_image(client), params["force"])
         outcome = apply_plan(plan, remover, params["parallel"])
         reclaimed = max(inventory.layers_size - disk_usage_of(client, "images"), 0)
-    for text in filter(None, warnings):
+    for text in warnings:
         module.warn(text)
     result = prune_result(outcome, "tags", module.check_mode, params["report_kept"], reclaimed)
     if module._diff:
@@ -260,15 +256,9 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
 
 def main() -> None:
     module = TidyDockerModule(argument_spec=dict(
-        COMMON_PRUNE_SPEC,
-        scope={"type": "str", "choices": ["dangling", "unused"], "default": "dangling"},
-        keep_last={"type": "int"},
-        exclude={"type": "list", "elements": "str", "default": []},
-        keep_unpullable={"type": "bool", "default": True},
-        max_image_usage={"type": "str"},
-        target_image_usage={"type": "str"},
+        IMAGE_POLICY_SPEC,
+        **RUN_SPEC,
         usage_state_path={"type": "path", "default": DEFAULT_USAGE_STATE_PATH},
-        force={"type": "bool", "default": False},
         removed_containers={"type": "list", "elements": "str", "default": []},
     ))
     module.run(prune_images)

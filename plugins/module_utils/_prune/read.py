@@ -20,12 +20,15 @@ from ansible_collections.tidy.docker.plugins.module_utils._records import contai
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
 
 
-def containers_from_engine(client: EngineClient, details: bool = True, sizes: bool | None = None) -> list[Container]:
+def containers_from_engine(client: EngineClient, details: bool = True, sizes: bool | None = None,
+                           listed: t.Sequence[t.Mapping[str, t.Any]] | None = None) -> list[Container]:
     """Every container, from one listing. With ``details``, stopped ones are also inspected for finish
     time and restart policy, which the list lacks (``ContainerPolicy.needs_details`` tells when a policy
     reads them); ``sizes`` (default: as ``details``) asks the engine for writable-layer sizes.
-    Image pruning needs neither: only the image ids."""
-    listed = client.call(client.api.containers, all=True, size=details if sizes is None else sizes)
+    Image pruning needs neither: only the image ids. ``listed``: a listing already read (system df
+    carries one, with sizes)."""
+    if listed is None:
+        listed = client.call(client.api.containers, all=True, size=details if sizes is None else sizes)
 
     def what_the_list_lacks(data: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         state = data.get("State") or {}
@@ -57,13 +60,15 @@ class ImageInventory:
     layers_size: int  # bytes of image layers on disk, shared layers once (system df)
 
 
-def images_from_engine(client: EngineClient, precise: bool = False) -> ImageInventory:
-    """Top-level images with unique sizes from system df.
+def images_from_engine(client: EngineClient, precise: bool = False,
+                       df: t.Mapping[str, t.Any] | None = None) -> ImageInventory:
+    """Top-level images with unique sizes from system df (``df``: an answer already read).
 
     ``precise`` inspects each image for sub-second creation and last-tag times,
-    which keep_last ordering and least-recently-used order need.
+    which keep_last ordering, least-recently-used order and a cap need.
     """
-    df = client.call(client.api.df)
+    if df is None:
+        df = client.call(client.api.df)
     raw_images = df.get("Images") or []
 
     def times(data: t.Mapping[str, t.Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
