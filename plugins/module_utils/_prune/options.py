@@ -65,6 +65,14 @@ def _selectors(params: t.Mapping[str, t.Any], option: str) -> tuple[LabelSelecto
     return selectors
 
 
+def label_selectors(texts: t.Iterable[str] | None, option: str) -> tuple[LabelSelector, ...]:
+    """``key`` / ``key=value`` texts of ``option`` as selectors; InvalidInput for one without a key (``=x``, empty).
+
+    For modules outside COMMON_PRUNE_SPEC (engine_prune): the same check and sentence as ``labels``.
+    """
+    return _selectors({option: list(texts or [])}, option)
+
+
 def _common(params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     if params["max_removals"] < 0:
         raise InvalidInput(f"max_removals: {params['max_removals']} is negative; use 0 for no cap or a positive cap.",
