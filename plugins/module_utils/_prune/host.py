@@ -108,8 +108,10 @@ def apply_host_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePla
     engine_plans = []
     for kind, plan in plans:
         if kind == CONTAINER:
-            outcome = apply_plan(plan, container_remover(client, keep_volumes=True), parallel) if plan.removals \
-                else Outcome(removed=[], kept=list(plan.kept))
+            # With a volume plan, the volumes go by it (each with its own decision), never with the container.
+            keep_volumes = policy.keep_volumes or policy.engine.volumes is not None
+            remover = container_remover(client, keep_volumes=keep_volumes, stop_timeout=policy.stop_timeout)
+            outcome = apply_plan(plan, remover, parallel) if plan.removals else Outcome(removed=[], kept=list(plan.kept))
             removed_containers = frozenset(d.id for d in outcome.removed)
             outcomes.append((kind, outcome))
         elif kind == IMAGE:
