@@ -323,6 +323,15 @@ removed_count:
   returned: success
   type: int
   sample: 12
+by_kind:
+  description:
+    - Per pruned kind (V(container), V(image), V(volume), V(network), V(build_cache)), its share of the run -
+      C(removed_count), C(kept_counts), and C(space_reclaimable) in check mode (the estimate) or C(space_reclaimed)
+      in a real run (measured for that kind).
+  returned: success
+  type: dict
+  sample: {container: {removed_count: 3, kept_counts: {running: 2}, space_reclaimed: 0},
+           image: {removed_count: 4, kept_counts: {in_use: 2}, space_reclaimed: 734003200}}
 space_reclaimable:
   description: Check mode only. Estimated bytes the plan frees (the sum of the planned sizes).
   returned: when in check mode
@@ -382,7 +391,7 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
                          bool((params["images"] or {}).get("force")), now_utc())
     for text in run.warnings:
         module.warn(text)
-    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed)
+    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed, run.reclaimed_by_kind)
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "objects")
     return result
