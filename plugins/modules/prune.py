@@ -33,7 +33,9 @@ options:
     default: {}
     suboptions:
       enabled:
-        description: V(false) leaves containers alone (they still count as users of images, volumes and networks).
+        description:
+          - V(false) prunes no container by policy; those named in O(containers.remove) still go. Containers always
+            count as users of images, volumes and networks.
         type: bool
       statuses:
         description: The stopped states to prune.
@@ -100,7 +102,7 @@ options:
     default: {}
     suboptions:
       enabled:
-        description: V(false) leaves images alone.
+        description: V(false) prunes no image by policy; those named in O(images.remove) still go.
         type: bool
       scope:
         description: V(dangling) considers untagged images only; V(unused) every image no container uses.

@@ -66,6 +66,11 @@ def _on(options: t.Mapping[str, t.Any] | None) -> bool:
     return options is not None and options.get("enabled") is not False
 
 
+def _planned(options: t.Mapping[str, t.Any] | None) -> bool:
+    """Containers and images are planned when pruned, or when some are named to go (policy off)."""
+    return _on(options) or bool((options or {}).get("remove"))
+
+
 def within_kind(kind: str, parse: t.Callable[[], t.Any]) -> t.Any:
     """Run ``parse``; a sentence about an option of this kind names its dict (``images.older_than: ...``)."""
     try:
@@ -90,17 +95,19 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     containers, images = params["containers"], params["images"]
     volumes, networks, cache = params["volumes"], params["networks"], params["build_cache"]
     container_policy = image_policy = None
-    if _on(containers):
+    if _planned(containers):
         container_policy = within_kind("containers", lambda: container_policy_from_params(dict(containers, parallel=1)))
         container_policy = replace(container_policy, exclude_labels=container_policy.exclude_labels + protect,
-                                   remove=within_kind("containers", lambda: _references(containers["remove"])))
+                                   remove=within_kind("containers", lambda: _references(containers["remove"])),
+                                   only_named=not _on(containers))
         if not 0 <= containers["stop_timeout"] <= STOP_TIMEOUT_LIMIT:
             raise invalid_option("containers.stop_timeout", containers["stop_timeout"], "is out of range",
                                  f"give the seconds a named container has to stop, 0 to {STOP_TIMEOUT_LIMIT}")
-    if _on(images):
+    if _planned(images):
         image_policy = within_kind("images", lambda: image_policy_from_params(dict(images, parallel=1), watermark=None))
         image_policy = replace(image_policy, exclude_labels=image_policy.exclude_labels + protect,
-                               remove=within_kind("images", lambda: _references(images["remove"])))
+                               remove=within_kind("images", lambda: _references(images["remove"])),
+                               only_named=not _on(images))
     return HostPolicy(containers=container_policy, images=image_policy,
                       keep_volumes=bool((containers or {}).get("keep_volumes", True)),
                       stop_timeout=int((containers or {}).get("stop_timeout") or 0), engine=EnginePrunePolicies(

@@ -163,6 +163,7 @@ class ContainerPolicy:
     exclude_restart_policies: frozenset[str] = frozenset({"always", "unless-stopped"})
     max_removals: int = 0
     remove: tuple[str, ...] = ()  # names or ids removed whatever the rest says (running ones stopped first)
+    only_named: bool = False      # decide on the named ones only (pruning by policy turned off)
 
     @property
     def needs_details(self) -> bool:
@@ -195,6 +196,7 @@ class ImagePolicy:
     watermark: Watermark | None = None
     max_removals: int = 0
     remove: tuple[str, ...] = ()  # references or ids removed whatever the rest says (unless in use)
+    only_named: bool = False      # decide on the named ones only (pruning by policy turned off)
 
     @property
     def needs_precise_times(self) -> bool:
@@ -354,7 +356,7 @@ def plan_container_removals(containers: t.Iterable[Container], policy: Container
     removals: list[Decision] = []
     kept: list[Decision] = [d for d in named if not d.removed]
     reason_to_remove = OLDER_THAN if policy.older_than is not None else STOPPED
-    for container in (c for c in ordered if c.id not in decided):
+    for container in (c for c in ordered if c.id not in decided and not policy.only_named):
         reason = next((r for r in (rule(container, policy, now) for rule in CONTAINER_KEEP_RULES) if r), None)
         if reason is None:
             removals.append(Decision(container.id, (container.name,), REMOVE, reason_to_remove, container.size_rw))
@@ -575,7 +577,8 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
         parents = {image.id: image.parent_id for image in images if image.parent_id}
     context = _image_context(images, containers, policy, now, removed_containers)
     named, named_kept = _named_images(images, policy, context)
-    candidates, kept = _judge_images([i for i in images if i.id not in named], policy, context)
+    candidates, kept = _judge_images([i for i in images if i.id not in named and not policy.only_named], policy,
+                                     context)
     kept.extend(named_kept)
     deleted = [i for i in images if named.get(i.id) == NAMED]
     used = {image_id for image_id, ids in context.users.items() if ids - context.removed_containers}

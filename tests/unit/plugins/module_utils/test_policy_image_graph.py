@@ -309,3 +309,12 @@ def test_a_named_parent_of_a_capped_child_stays():
     # The cap takes OTHER (oldest ready); CHILD stays, so the named BASE cannot go.
     assert removals(plan) == [(OTHER, "unused")]
     assert {d.id: d.reason for d in plan.kept} == {BASE: "parent_of_kept", CHILD: "max_removals"}
+
+
+def test_with_policy_pruning_off_only_the_named_are_decided():
+    containers = [container("web-id-0000000", name="web"), container("job-id-0000000", name="job")]
+    plan = plan_container_removals(containers, ContainerPolicy(remove=("web",), only_named=True), NOW)
+    assert removals(plan) == [("web-id-0000000", "named")] and not plan.kept
+    images = [image(BASE, "base/p:1"), image(OTHER)]
+    plan = plan_image_removals(images, [], ImagePolicy(remove=("base/p:1",), only_named=True), NOW)
+    assert removals(plan) == [(BASE, "named")] and not plan.kept
