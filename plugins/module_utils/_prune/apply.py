@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently, in_dependency_order
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_or_none
 from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, NotFound
@@ -58,6 +58,32 @@ def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], para
             else:
                 outcome.kept.append(_spared(decision, spared_reason))
     return outcome
+
+
+Remover = t.Callable[[Decision], t.Optional[str]]
+Step = tuple[str, str]  # (kind, id) of one planned removal
+
+
+def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.Mapping[Step, t.Collection[Step]],
+                   parallel: int) -> list[tuple[str, Outcome]]:
+    """Carry out the removals of several plans in one pool, each once the steps it comes ``after`` are done.
+
+    Outcomes per kind, removals in each plan's own order whatever order they finished in, so a
+    real run lists them as check mode did.
+    """
+    steps = {(kind, d.id): (d, remove) for kind, plan, remove in plans for d in plan.removals}
+    results = in_dependency_order(lambda step: steps[step][1](steps[step][0]), list(steps), after, parallel)
+    outcomes = []
+    for kind, plan, _remove in plans:
+        outcome = Outcome(removed=[], kept=list(plan.kept))
+        for decision in plan.removals:
+            spared_reason = results[(kind, decision.id)]
+            if spared_reason is None:
+                outcome.removed.append(decision)
+            else:
+                outcome.kept.append(_spared(decision, spared_reason))
+        outcomes.append((kind, outcome))
+    return outcomes
 
 
 def container_remover(client: EngineClient, keep_volumes: bool,

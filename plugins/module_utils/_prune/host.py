@@ -13,16 +13,23 @@ remover of its kind, and measures what the disk got back from a second system df
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import typing as t
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
-    apply_plan,
+    apply_together,
     container_remover,
     image_remover,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import PrunePlan, Watermark
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
+    UNTAGGED,
+    Decision,
+    PrunePlan,
+    Watermark,
+    removal_dependencies,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host import (
     CONTAINER,
     IMAGE,
@@ -101,27 +108,60 @@ def read_host(client: EngineClient, policy: HostPolicy, df: Answer, now: dt.date
 
 
 def apply_host_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePlan]], policy: HostPolicy,
-                     parallel: int, force: bool, now: dt.datetime) -> list[tuple[str, Outcome]]:
-    """Containers first (without their volumes: those are the volume plan's), then images children first,
-    then volumes, networks and build cache against the containers that really went."""
-    outcomes: list[tuple[str, Outcome]] = []
-    removed_containers: frozenset[str] = frozenset()
-    engine_plans = []
-    for kind, plan in plans:
-        if kind == CONTAINER:
-            # With a volume plan, the volumes go by it (each with its own decision), never with the container.
-            keep_volumes = policy.keep_volumes or policy.engine.volumes is not None
-            remover = container_remover(client, keep_volumes=keep_volumes, stop_timeout=policy.stop_timeout)
-            outcome = apply_plan(plan, remover, parallel) if plan.removals else Outcome(removed=[], kept=list(plan.kept))
-            removed_containers = frozenset(d.id for d in outcome.removed)
-            outcomes.append((kind, outcome))
-        elif kind == IMAGE:
-            outcomes.append((kind, apply_plan(plan, image_remover(client, users_per_image(client), force), parallel)
-                             if plan.removals else Outcome(removed=[], kept=list(plan.kept))))
-        else:
-            engine_plans.append((kind, plan))
+                     inventory: HostInventory, parallel: int, force: bool, now: dt.datetime) -> list[tuple[str, Outcome]]:
+    """Containers and images in one pool, then volumes, networks and build cache against the containers
+    that really went.
+
+    An image goes as soon as its last planned user and its planned children are gone, not after all
+    the containers: the engine removes containers about one at a time whoever asks, so image removals
+    in between use what it leaves idle. Containers go without their volumes when a volume plan exists
+    (the volumes are its decisions).
+    """
+    by_kind = dict(plans)
+    keep_volumes = policy.keep_volumes or policy.engine.volumes is not None
+    remove_container = container_remover(client, keep_volumes=keep_volumes, stop_timeout=policy.stop_timeout)
+    image_plan = by_kind.get(IMAGE)
+    # Users per image from a listing taken now, less each planned user once it is gone: an image a
+    # new container started using since the plan is spared.
+    users_left = users_per_image(client) if image_plan is not None and image_plan.removals else {}
+    image_of = {c.id: c.image_id for c in inventory.containers}
+    lock = threading.Lock()
+
+    def remove_counted(decision: Decision) -> str | None:
+        spared = remove_container(decision)
+        if spared is None:
+            with lock:
+                users_left[image_of.get(decision.id, "")] = users_left.get(image_of.get(decision.id, ""), 0) - 1
+        return spared
+
+    together: list[tuple[str, PrunePlan, t.Callable[[Decision], str | None]]] = []
+    if CONTAINER in by_kind:
+        together.append((CONTAINER, by_kind[CONTAINER], remove_counted))
+    if image_plan is not None:
+        together.append((IMAGE, image_plan, image_remover(client, users_left, force)))
+    outcomes = apply_together(together, _image_steps_after(by_kind, inventory), parallel)
+    removed_containers = frozenset(d.id for kind, outcome in outcomes if kind == CONTAINER for d in outcome.removed)
+    engine_plans = [(kind, plan) for kind, plan in plans if kind not in (CONTAINER, IMAGE)]
     outcomes.extend(apply_engine_plans(client, engine_plans, policy.engine, parallel, now, removed_containers))
     return outcomes
+
+
+def _image_steps_after(by_kind: t.Mapping[str, PrunePlan],
+                       inventory: HostInventory) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """What each image deletion waits for: its planned users (containers) and its planned children."""
+    image_plan = by_kind.get(IMAGE)
+    if image_plan is None:
+        return {}
+    image_of = {c.id: c.image_id for c in inventory.containers}
+    planned_users: dict[str, set[str]] = {}
+    for decision in (by_kind[CONTAINER].removals if CONTAINER in by_kind else ()):
+        planned_users.setdefault(image_of.get(decision.id, ""), set()).add(decision.id)
+    parents = inventory.parents if inventory.parents is not None else \
+        {i.id: i.parent_id for i in inventory.images if i.parent_id}
+    children = removal_dependencies(image_plan, parents)
+    return {(IMAGE, d.id): ({(CONTAINER, c) for c in planned_users.get(d.id, ())}
+                            | {(IMAGE, child) for child in children.get(d.id, ())})
+            for d in image_plan.removals if d.reason != UNTAGGED}  # untagging does not wait for anything
 
 
 def run_host_prune(client: EngineClient, policy: HostPolicy, watermark: t.Callable[[int], Watermark | None],
@@ -139,7 +179,7 @@ def run_host_prune(client: EngineClient, policy: HostPolicy, watermark: t.Callab
     if check_mode or not any(plan.removals for _kind, plan in plans):
         return HostPruneRun([(kind, Outcome(list(p.removals), list(p.kept))) for kind, p in plans],
                             None if check_mode else 0, warnings)
-    outcomes = apply_host_plans(client, plans, policy, parallel, force, now)
+    outcomes = apply_host_plans(client, plans, policy, inventory, parallel, force, now)
     before, after = disk_bytes(df, policy), disk_bytes(disk_usage(client), policy)
     # Per kind, so that what another actor added meanwhile to one kind does not hide what another freed.
     by_kind = {kind: max(before[kind] - after.get(kind, 0), 0) for kind in before}

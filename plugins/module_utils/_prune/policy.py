@@ -528,18 +528,31 @@ def _children_first(images: t.Sequence[Image], parents: t.Mapping[str, str],
     return ordered
 
 
+def removal_dependencies(plan: PrunePlan, parents: t.Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Each image the plan deletes -> the planned images that must be gone first (its nearest planned
+    descendants: through hidden intermediates, which the engine deletes with their last child)."""
+    deleted = {d.id for d in plan.removals if d.reason != UNTAGGED}  # an untagged image stays
+    before: dict[str, set[str]] = {image_id: set() for image_id in deleted}
+    for image_id in deleted:
+        ancestor = _nearest_listed_ancestor(image_id, parents, deleted)
+        if ancestor is not None:
+            before[ancestor].add(image_id)
+    return {image_id: frozenset(ids) for image_id, ids in before.items()}
+
+
 def removal_waves(plan: PrunePlan, parents: t.Mapping[str, str]) -> list[frozenset[str]]:
-    """The plan's removals in waves: each wave only once every planned descendant went in an earlier one.
+    """The plan's deletions in waves: each wave only once every planned descendant went in an earlier one.
 
     Within a wave nothing is an ancestor of anything else, so a wave can go concurrently.
     """
-    planned = plan.removal_ids
+    before = removal_dependencies(plan, parents)
     wave_of: dict[str, int] = {}
-    for decision in plan.removals:  # children first: a descendant's wave is known before its ancestors'
-        wave_of.setdefault(decision.id, 0)
-        ancestor = _nearest_listed_ancestor(decision.id, parents, planned)
-        if ancestor is not None:
-            wave_of[ancestor] = max(wave_of.get(ancestor, 0), wave_of[decision.id] + 1)
+    pending = sorted(before)
+    while pending:  # each pass settles the images whose descendants are settled (a forest: no cycle)
+        settled = [i for i in pending if all(d in wave_of for d in before[i])]
+        for image_id in settled:
+            wave_of[image_id] = max((wave_of[d] + 1 for d in before[image_id]), default=0)
+        pending = [i for i in pending if i not in wave_of] if settled else []
     waves: list[set[str]] = [set() for _wave in range(max(wave_of.values(), default=-1) + 1)]
     for image_id, wave in wave_of.items():
         waves[wave].add(image_id)
@@ -585,17 +598,22 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     blocked = _descendants_stay(images, {i.id for i in candidates + deleted}, parents, used)
     kept.extend(Decision(i.id, i.tags, KEEP, PARENT_OF_KEPT, i.unique_size) for i in candidates if i.id in blocked)
     candidates = [i for i in candidates if i.id not in blocked]
-    if policy.watermark is not None:
-        state = usage_state or {}
-        ordered = _children_first(candidates, parents, key=lambda i: (last_used(i, state), i.created, i.id))
-        chosen, spared = _watermark_prefix(ordered, policy.watermark)
-        kept.extend(Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared)
-        removals = [Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in chosen]
-    else:
-        removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
-                    for i in _children_first(candidates, parents, key=lambda i: (i.created, i.id))]
-    plan = _finish(removals, kept, policy.max_removals)  # the cap counts the policy's own removals only
+    removals, below = _in_removal_order(candidates, policy, parents, usage_state or {})
+    plan = _finish(removals, kept + below, policy.max_removals)  # the cap counts the policy's own removals only
     return _with_named(plan, images, named, policy, parents, used)
+
+
+def _in_removal_order(candidates: list[Image], policy: ImagePolicy, parents: t.Mapping[str, str],
+                      usage_state: t.Mapping[str, dt.datetime]) -> tuple[list[Decision], list[Decision]]:
+    """The candidates as removals, oldest (or, in watermark mode, least recently used) first but children
+    before parents; in watermark mode also those kept because usage is low enough without them."""
+    if policy.watermark is None:
+        return [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
+                for i in _children_first(candidates, parents, key=lambda i: (i.created, i.id))], []
+    ordered = _children_first(candidates, parents, key=lambda i: (last_used(i, usage_state), i.created, i.id))
+    chosen, spared = _watermark_prefix(ordered, policy.watermark)
+    return ([Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in chosen],
+            [Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared])
 
 
 def _names_of_image(image: Image, references: t.Iterable[str]) -> tuple[bool, tuple[str, ...]]:
