@@ -9,16 +9,19 @@ module: engine_prune
 short_description: Remove unused volumes, networks and build cache, with a plan
 version_added: 0.1.0
 description:
-  - Removes volumes that no container references, custom networks without containers, and build cache that is
-    not in use. Each kind is off unless asked for; volumes hold data.
-  - Volumes and networks are planned from the engine's listings and removed one by one, so check mode returns
-    exactly what a real run removes. A volume or network that a container started using meanwhile is refused by
-    the engine and reported in RV(kept), never fatal.
+  - Removes what the other prune modules leave alone, volumes that no container references, custom networks without
+    containers, and build cache that is not in use. Each kind is off until asked for, since a volume holds data and
+    nothing gets it back.
+  - Volumes and networks are planned from the engine's listings (for volumes, the engine's notion of dangling,
+    referenced by no container in any state) and removed one by one, so a real run removes exactly what check mode
+    lists, minus what changed in between. A volume or network that a container started using meanwhile is refused
+    by the engine and reported in RV(kept), never fatal.
   - Build cache has no per-record delete in the engine API; it is removed with the engine's build-cache prune,
     using the same selection (not in use, optionally unused for O(build_cache_older_than)) that check mode lists.
+    The ids a real run reports are those the engine deleted, which can differ if a build ran in between.
 options:
   volumes:
-    description: Remove volumes no container (running or stopped) references.
+    description: Remove volumes no container (running or stopped) references, named and anonymous alike.
     type: bool
     default: false
   networks:
@@ -30,10 +33,16 @@ options:
     type: bool
     default: false
   build_cache_older_than:
-    description: With O(build_cache), only records unused for longer than this duration (V(24h), V(7d)).
+    description: With O(build_cache), only records unused for longer than this duration (V(24h), V(7d), V(1d12h), or
+      whole seconds).
+      A value that is not a duration fails before anything is read, in one sentence quoting it.
     type: str
   exclude_labels:
-    description: Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed.
+    description:
+      - Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed.
+      - The module has no protect label of its own. A volume labelled V(tidy.docker.keep=true) is removed like any
+        other unless that label is listed here; say it on every task (as the role P(tidy.docker.clean_host#role)
+        does), or once with C(module_defaults).
     type: list
     elements: str
     default: []
@@ -41,7 +50,24 @@ extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
+attributes:
+  diff_mode:
+    description: Would return details on what has changed in diff mode.
+    support: none
+    details:
+      - The module returns no diff; under C(--diff), RV(volumes_removed), RV(networks_removed) and
+        RV(build_cache_removed) are the before and after.
+notes:
+  - In the role P(tidy.docker.clean_host#role) it is step 5, off by default (C(clean_host_prune_volumes),
+    C(clean_host_prune_networks), C(clean_host_prune_build_cache)); the role passes its protect label as
+    O(exclude_labels).
 seealso:
+  - name: The clean_host role and playbook
+    link: docs/role-clean_host.md
+    description: Step 5 of the role, and the variables that switch each kind on.
+  - name: Why volumes and networks are removed one by one
+    link: docs/decisions.md#volumes-and-networks-are-removed-one-by-one-not-with-the-engines-prune
+    description: Not with the engine's own prune, so that check mode lists exactly what a real run removes.
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune
 author:
@@ -49,6 +75,14 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web-01 -m tidy.docker.engine_prune -a 'volumes=true networks=true exclude_labels=tidy.docker.keep=true' --check
+#   ansible web-01 -m tidy.docker.engine_prune -a 'networks=true build_cache=true build_cache_older_than=7d'
+# The samples under Return values are from a real run of the first line without --check, on a host with an unused
+# volume old-data, a volume pg-data labelled tidy.docker.keep=true, a volume used-data mounted by a stopped
+# container, and a network old-frontend nobody uses. With --check it returns the same lists without
+# space_reclaimed; a second real run returns empty lists and changed=false.
+
 - name: Remove unused networks and week-old build cache, never protected ones
   tidy.docker.engine_prune:
     networks: true
@@ -65,17 +99,17 @@ EXAMPLES = r"""
 
 RETURN = r"""
 volumes_removed:
-  description: Names of the volumes removed (or that would be).
+  description: Names of the volumes removed (or that would be); an anonymous volume's name is its long hex id.
   returned: success
   type: list
   elements: str
-  sample: [3f1e9c0d2b7a4c8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9012345678abcd, old-data]
+  sample: [old-data]
 networks_removed:
   description: Networks removed (or that would be), as C({id, name}).
   returned: success
   type: list
   elements: dict
-  sample: [{id: 8c1f0e7d6b5a49382716a5b4c3d2e1f0, name: old-frontend}]
+  sample: [{id: cc7d622defe4c050c92b4732e31ed125d381d1e7d5092238b50e0c028eba549f, name: old-frontend}]
 build_cache_removed:
   description: Ids of the build cache records removed (or that would be).
   returned: success
@@ -83,13 +117,21 @@ build_cache_removed:
   elements: str
   sample: []
 kept:
-  description: Planned objects the engine refused or that vanished meanwhile, with reason V(in_use), V(conflict) or V(gone).
+  description:
+    - Only the planned objects a real run could not remove after all, with a reason. V(in_use) for a volume a new
+      container mounted meanwhile, V(conflict) for a network the engine refused, V(gone) for anything already gone.
+    - Unlike the container and image prune modules, objects spared by the selection itself (in use, protected,
+      built in) are not listed, and there is no C(kept_counts).
   returned: success
   type: list
   elements: dict
   sample: [{kind: volume, name: data, reason: in_use}]
 space_reclaimed:
-  description: Bytes the build-cache prune reported freed (volume and network removals report none). Not in check mode.
+  description:
+    - Bytes the build-cache prune reported freed. Volume and network removals report no size, so it is V(0) unless
+      build cache went.
+    - There is no C(space_reclaimable) estimate in check mode; M(tidy.docker.host_info) shows the volumes' size and
+      reclaimable share before you decide.
   returned: when not in check mode
   type: int
   sample: 0
