@@ -20,6 +20,9 @@ _DURATION_UNITS: dict[str, int] = {"w": 604800, "d": 86400, "h": 3600, "m": 60, 
 # One or more <number><unit> parts in falling order of unit, e.g. "1d12h" or "2w".
 _DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _DURATION_HINT = "use a whole number of seconds or units s, m, h, d, w such as 30s, 15m, 12h, 7d, 2w or 1d12h"
+# 100 years (36,525 days). No retention anyone means is longer: beyond it a value is a typo, and
+# "now minus it" would leave the range of datetime and fail with a traceback instead of a sentence.
+MAX_DURATION = 36525 * 86400
 
 _SIZE_UNITS: dict[str, int] = {
     "b": 1,
@@ -50,7 +53,15 @@ def _given_as_number(value: t.Any, option: str, kind: str, hint: str) -> int | N
 
 
 def parse_duration(value: t.Any, option: str = "duration") -> int:
-    """Return a duration in seconds; raise InvalidInput quoting the bad value."""
+    """Return a duration in seconds, at most MAX_DURATION; raise InvalidInput quoting the bad value."""
+    seconds = _duration_seconds(value, option)
+    if seconds > MAX_DURATION:
+        raise InvalidInput(f"{option}: {value!r} is longer than 100 years; use a duration of at most 100 years, "
+                           "such as 7d or 52w.", option=option, value=value)
+    return seconds
+
+
+def _duration_seconds(value: t.Any, option: str) -> int:
     number = _given_as_number(value, option, "duration", _DURATION_HINT)
     if number is not None:
         return number

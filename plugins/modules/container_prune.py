@@ -158,7 +158,7 @@ kept:
   description:
     - Containers looked at and spared, with the reason, one of V(running), V(excluded_name), V(excluded_label),
       V(not_selected), V(restart_policy), V(too_young), V(max_removals), V(conflict) (the engine refused, HTTP 409),
-      V(gone) (removed by someone else meanwhile, HTTP 404).
+      V(gone) (removed by someone else meanwhile, HTTP 404, or in state V(removing) for someone else).
     - Sorted by reason.
   returned: when O(report_kept=true)
   type: list
@@ -204,13 +204,11 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
-    COMMON_PRUNE_SPEC,
+    CONTAINER_POLICY_SPEC,
+    RUN_SPEC,
     container_policy_from_params,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
-    CONTAINER_STATUSES,
-    plan_container_removals,
-)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import plan_container_removals
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import containers_from_engine, disk_usage_of
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
@@ -234,15 +232,8 @@ def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
 
 
 def main() -> None:
-    module = TidyDockerModule(argument_spec=dict(
-        COMMON_PRUNE_SPEC,
-        statuses={"type": "list", "elements": "str", "choices": list(CONTAINER_STATUSES), "default": ["exited", "dead"]},
-        names={"type": "list", "elements": "str", "default": []},
-        exclude_names={"type": "list", "elements": "str", "default": []},
-        exclude_restart_policies={"type": "list", "elements": "str", "default": ["always", "unless-stopped"],
-                                  "choices": ["no", "always", "on-failure", "unless-stopped"]},
-        keep_volumes={"type": "bool", "default": True},
-    ))
+    module = TidyDockerModule(argument_spec=dict(CONTAINER_POLICY_SPEC, **RUN_SPEC,
+                                                 keep_volumes={"type": "bool", "default": True}))
     module.run(prune_containers)
 
 

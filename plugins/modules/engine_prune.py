@@ -6,26 +6,38 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: engine_prune
-short_description: Remove unused volumes, networks and build cache, with a plan
+short_description: Remove unused volumes, networks and build cache, with a plan and a reason for each
 version_added: 0.1.0
 description:
-  - Removes what the other prune modules leave alone, volumes that no container references, custom networks without
-    containers, and build cache that is not in use. Each kind is off until asked for, since a volume holds data and
-    nothing gets it back.
-  - Volumes and networks are planned from the engine's listings (for volumes, the engine's notion of dangling,
-    referenced by no container in any state) and removed one by one, so a real run removes exactly what check mode
-    lists, minus what changed in between. A volume or network that a container started using meanwhile is refused
-    by the engine and reported in RV(kept), never fatal.
-  - Build cache has no per-record delete in the engine API; it is removed with the engine's build-cache prune,
-    using the same selection (not in use, optionally unused for O(build_cache_older_than)) that check mode lists.
-    The ids a real run reports are those the engine deleted, which can differ if a build ran in between.
+  - Removes volumes that no container mounts, custom networks that no container is configured on, and build cache
+    that is not in use. Each kind is off unless asked for; volumes hold data.
+  - Plans first, then removes exactly the planned objects; check mode returns the same plan without touching
+    anything, with an estimate of the space a real run frees.
+  - Every object looked at is returned in RV(removed) or RV(kept) with its kind and a reason. The networks the
+    engine makes itself (V(bridge), V(host), V(none), Podman's V(podman)) are never looked at.
+  - A container counts as a user in any state. A network only stopped containers are configured on is kept
+    (V(in_use)): the engine would remove it, and those containers would then fail to start.
+  - Volumes and networks are removed one by one. Build cache goes through the engine's build-cache prune,
+    filtered to the ids of the planned records, so exactly those go.
+  - Races with other actors are recorded, not fatal. An object used, removed or refused after planning is kept
+    with reason V(in_use), V(too_young), V(gone) or V(conflict).
+  - Bad option values fail with one sentence before the engine is asked anything.
 options:
   volumes:
-    description: Remove volumes no container (running or stopped) references, named and anonymous alike.
+    description:
+      - Remove volumes that no container, running or stopped, mounts; anonymous and named ones (see O(named_volumes)).
+      - A volume is anonymous when the engine made it for a container's unnamed mount. Docker 23 and newer label it
+        C(com.docker.volume.anonymous); on older engines and on Podman, its name is 64 hexadecimal digits.
     type: bool
     default: false
+  named_volumes:
+    description:
+      - With O(volumes), whether named volumes go too. V(false) removes only anonymous volumes and keeps named ones
+        with reason V(not_selected).
+      - Defaults to V(true) when O(volumes=true); setting it without O(volumes=true) fails.
+    type: bool
   networks:
-    description: Remove custom networks no container is connected to. V(bridge), V(host) and V(none) are never removed.
+    description: Remove custom networks that no container, running or stopped, is configured on.
     type: bool
     default: false
   build_cache:
@@ -33,41 +45,33 @@ options:
     type: bool
     default: false
   build_cache_older_than:
-    description: With O(build_cache), only records unused for longer than this duration (V(24h), V(7d), V(1d12h), or
-      whole seconds).
-      A value that is not a duration fails before anything is read, in one sentence quoting it.
+    description:
+      - With O(build_cache), only records last used (or, never used, created) longer ago than this, such as V(24h)
+        or V(7d); at most 100 years. Setting it without O(build_cache=true) fails.
+      - A record that a kept record was built on is kept too, with reason V(parent_of_kept).
     type: str
   exclude_labels:
     description:
-      - Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed.
-      - The module has no protect label of its own. A volume labelled V(tidy.docker.keep=true) is removed like any
-        other unless that label is listed here; say it on every task (as the role P(tidy.docker.clean_host#role)
-        does), or once with C(module_defaults).
+      - Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed; reason
+        V(excluded_label). For example V(tidy.docker.keep=true).
     type: list
     elements: str
     default: []
+  parallel:
+    description:
+      - How many volume or network removals run concurrently against the engine (1 to 64).
+    type: int
+    default: 8
+  report_kept:
+    description:
+      - Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
+    type: bool
+    default: true
 extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
-attributes:
-  diff_mode:
-    description: Would return details on what has changed in diff mode.
-    support: none
-    details:
-      - The module returns no diff; under C(--diff), RV(volumes_removed), RV(networks_removed) and
-        RV(build_cache_removed) are the before and after.
-notes:
-  - In the role P(tidy.docker.clean_host#role) it is step 5, off by default (C(clean_host_prune_volumes),
-    C(clean_host_prune_networks), C(clean_host_prune_build_cache)); the role passes its protect label as
-    O(exclude_labels).
 seealso:
-  - name: The clean_host role and playbook
-    link: docs/role-clean_host.md
-    description: Step 5 of the role, and the variables that switch each kind on.
-  - name: Why volumes and networks are removed one by one
-    link: docs/decisions.md#volumes-and-networks-are-removed-one-by-one-not-with-the-engines-prune
-    description: Not with the engine's own prune, so that check mode lists exactly what a real run removes.
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune
 author:
@@ -75,14 +79,6 @@ author:
 """
 
 EXAMPLES = r"""
-# Ad hoc, from the command line:
-#   ansible web-01 -m tidy.docker.engine_prune -a 'volumes=true networks=true exclude_labels=tidy.docker.keep=true' --check
-#   ansible web-01 -m tidy.docker.engine_prune -a 'networks=true build_cache=true build_cache_older_than=7d'
-# The samples under Return values are from a real run of the first line without --check, on a host with an unused
-# volume old-data, a volume pg-data labelled tidy.docker.keep=true, a volume used-data mounted by a stopped
-# container, and a network old-frontend nobody uses. With --check it returns the same lists without
-# space_reclaimed; a second real run returns empty lists and changed=false.
-
 - name: Remove unused networks and week-old build cache, never protected ones
   tidy.docker.engine_prune:
     networks: true
@@ -90,84 +86,151 @@ EXAMPLES = r"""
     build_cache_older_than: 7d
     exclude_labels: [tidy.docker.keep=true]
 
-- name: Show which volumes nobody uses
+- name: Show which volumes nobody uses, how much they hold, and why the others stay
   tidy.docker.engine_prune:
     volumes: true
   check_mode: true
   register: unused_volumes
+
+- name: Print the plan
+  ansible.builtin.debug:
+    msg: >-
+      {{ unused_volumes.removed | map(attribute='id') | list }} ({{ unused_volumes.space_reclaimable_human }});
+      kept {{ unused_volumes.kept_counts }}
+
+- name: Remove the anonymous volumes containers left behind, never named ones
+  tidy.docker.engine_prune:
+    volumes: true
+    named_volumes: false
 """
 
 RETURN = r"""
+removed:
+  description: Objects removed (or, in check mode, that would be), volumes first, then networks, then build cache.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{kind: volume, id: old-data, names: [old-data], size: 1048576, reason: unused}]
+  contains:
+    kind:
+      description: V(volume), V(network) or V(build_cache).
+      type: str
+    id:
+      description: The volume's name, the network's id, or the build cache record's id.
+      type: str
+    names:
+      description:
+        - The volume's or network's name, or the build cache record's description, as a one-element list.
+        - Empty for a build cache record without a description.
+      type: list
+      elements: str
+    size:
+      description:
+        - Bytes on disk (system df). Zero for networks, for volumes whose driver does not tell, and for build cache
+          an image shares (removing it frees nothing).
+      type: int
+    reason:
+      description: V(older_than) for build cache when O(build_cache_older_than) is set, else V(unused).
+      type: str
+kept:
+  description:
+    - Objects looked at and spared, with their kind and the reason, one of V(in_use) (a container, running or
+      stopped, uses the volume or network; the build cache record is in use), V(excluded_label), V(not_selected)
+      (a named volume with O(named_volumes=false)), V(too_young), V(parent_of_kept) (a build cache record a kept one
+      was built on), V(conflict) (the engine refused), V(gone) (removed by someone else meanwhile).
+  returned: when O(report_kept=true)
+  type: list
+  elements: dict
+  sample:
+    - {kind: volume, id: pgdata, names: [pgdata], reason: in_use}
+    - {kind: network, id: 8c1f0e7d6b5a49382716a5b4c3d2e1f0, names: [shop], reason: in_use}
+kept_counts:
+  description: How many objects were kept, per reason, all kinds together.
+  returned: success
+  type: dict
+  sample: {in_use: 3, excluded_label: 1}
+removed_count:
+  description: Number of entries in RV(removed).
+  returned: success
+  type: int
+  sample: 2
+space_reclaimed:
+  description:
+    - Bytes freed, measured with the engine's system df before and after the removals. What counts is the disk
+      usage of volumes and of the build cache no image shares (networks hold none), so another actor writing to a
+      volume meanwhile lowers the figure; never below zero.
+  returned: when not in check mode
+  type: int
+  sample: 1048576
+space_reclaimed_human:
+  description: RV(space_reclaimed) for people.
+  returned: when not in check mode
+  type: str
+  sample: 1.05 MB
+space_reclaimable:
+  description: Bytes a real run would free, the sum of the sizes in RV(removed).
+  returned: in check mode
+  type: int
+  sample: 1048576
+space_reclaimable_human:
+  description: RV(space_reclaimable) for people.
+  returned: in check mode
+  type: str
+  sample: 1.05 MB
 volumes_removed:
-  description: Names of the volumes removed (or that would be); an anonymous volume's name is its long hex id.
+  description: Names of the volumes in RV(removed). Kept for users of release 0.1; RV(removed) has the details.
   returned: success
   type: list
   elements: str
   sample: [old-data]
 networks_removed:
-  description: Networks removed (or that would be), as C({id, name}).
+  description: The networks in RV(removed), as C({id, name}). Kept for users of release 0.1.
   returned: success
   type: list
   elements: dict
-  sample: [{id: cc7d622defe4c050c92b4732e31ed125d381d1e7d5092238b50e0c028eba549f, name: old-frontend}]
+  sample: [{id: 8c1f0e7d6b5a49382716a5b4c3d2e1f0, name: old-frontend}]
 build_cache_removed:
-  description: Ids of the build cache records removed (or that would be).
+  description: Ids of the build cache records in RV(removed). Kept for users of release 0.1.
   returned: success
   type: list
   elements: str
-  sample: []
-kept:
-  description:
-    - Only the planned objects a real run could not remove after all, with a reason. V(in_use) for a volume a new
-      container mounted meanwhile, V(conflict) for a network the engine refused, V(gone) for anything already gone.
-    - Unlike the container and image prune modules, objects spared by the selection itself (in use, protected,
-      built in) are not listed, and there is no C(kept_counts).
-  returned: success
-  type: list
-  elements: dict
-  sample: [{kind: volume, name: data, reason: in_use}]
-space_reclaimed:
-  description:
-    - Bytes the build-cache prune reported freed. Volume and network removals report no size, so it is V(0) unless
-      build cache went.
-    - There is no C(space_reclaimable) estimate in check mode; M(tidy.docker.host_info) shows the volumes' size and
-      reclaimable share before you decide.
-  returned: when not in check mode
-  type: int
-  sample: 0
+  sample: [lmtv0hkolxknqvdoujs2p69sg]
 """
 
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
-from ansible_collections.tidy.docker.plugins.module_utils._prune.volumes_networks_cache import (
-    apply_engine_prune,
-    plan_engine_prune,
-    plan_result,
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import DEFAULT_PARALLEL
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_networks_cache import (
+    engine_prune_policies,
+    legacy_returns,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._units import parse_duration
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import kinds_diff, kinds_result
+from ansible_collections.tidy.docker.plugins.module_utils._prune.volumes_networks_cache import run_engine_prune
+from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
 
 def prune_engine(module: TidyDockerModule) -> dict[str, t.Any]:
     params = module.params
-    older_than = parse_duration(params["build_cache_older_than"], "build_cache_older_than") \
-        if params["build_cache_older_than"] is not None else None
-    exclude = [LabelSelector.parse(text) for text in params["exclude_labels"]]
-    plan = plan_engine_prune(module.client, volumes=params["volumes"], networks=params["networks"],
-                             build_cache=params["build_cache"], older_than=older_than, exclude=exclude)
-    if module.check_mode or plan.empty:
-        return plan_result(plan)
-    return apply_engine_prune(module.client, plan, older_than)
+    policies = engine_prune_policies(params)  # bad input fails before any engine call
+    run = run_engine_prune(module.client, policies, module.check_mode, params["parallel"], now_utc())
+    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed)
+    result.update(legacy_returns(run.outcomes))
+    if module._diff:
+        result["diff"] = kinds_diff(run.outcomes, "volumes, networks and build cache")
+    return result
 
 
 def main() -> None:
     module = TidyDockerModule(argument_spec={
         "volumes": {"type": "bool", "default": False},
+        "named_volumes": {"type": "bool"},
         "networks": {"type": "bool", "default": False},
         "build_cache": {"type": "bool", "default": False},
         "build_cache_older_than": {"type": "str"},
         "exclude_labels": {"type": "list", "elements": "str", "default": []},
+        "parallel": {"type": "int", "default": DEFAULT_PARALLEL},
+        "report_kept": {"type": "bool", "default": True},
     })
     module.run(prune_engine)
 

@@ -191,7 +191,8 @@ removed:
 kept:
   description:
     - Images looked at and spared, with the reason, one of V(in_use), V(excluded_name), V(excluded_label),
-      V(not_selected), V(not_dangling), V(unpullable), V(within_keep_last), V(too_young), V(below_watermark),
+      V(not_selected), V(not_dangling), V(unpullable), V(within_keep_last), V(too_young), V(parent_of_kept) (an image
+      built on it stays, and the engine refuses to delete a parent before its children), V(below_watermark),
       V(max_removals), V(conflict) (the engine refused, or the image changed since planning), V(gone) (removed by
       someone else meanwhile).
     - Sorted by reason.
@@ -243,13 +244,10 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
-    apply_plan,
-    children_first_waves,
-    image_remover,
-)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
-    COMMON_PRUNE_SPEC,
+    IMAGE_POLICY_SPEC,
+    RUN_SPEC,
     image_policy_from_params,
     watermark_from_params,
 )
@@ -257,15 +255,14 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import p
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
     disk_usage_of,
+    image_parents,
     images_from_engine,
     users_per_image,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
 from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import (
     DEFAULT_USAGE_STATE_PATH,
-    load_usage_state,
-    record_usage,
-    save_usage_state,
+    refresh_usage_state,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
@@ -276,28 +273,25 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     client = module.client
     now = now_utc()
     containers = containers_from_engine(client, details=False)
-    inventory = images_from_engine(client, precise=policy.keep_last is not None or params["max_image_usage"] is not None)
+    inventory = images_from_engine(client, precise=policy.needs_precise_times or params["max_image_usage"] is not None)
+    parents = image_parents(client) if policy.needs_graph else None
     info = client.call(client.api.info)
     filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
     policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
 
     engine_id = str(info.get("ID") or client.settings.docker_host)
-    state, warning = load_usage_state(params["usage_state_path"], engine_id)
-    state = record_usage(state, (c.image_id for c in containers), (i.id for i in inventory.images), now)
-    warnings = [warning] if warning else []
-    if not module.check_mode:
-        warnings.append(save_usage_state(params["usage_state_path"], engine_id, state) or "")
+    state, warnings = refresh_usage_state(params["usage_state_path"], engine_id, (c.image_id for c in containers),
+                                          (i.id for i in inventory.images), now, module.check_mode)
 
     plan = plan_image_removals(inventory.images, containers, policy, now, state,
-                               removed_containers=params["removed_containers"])
+                               removed_containers=params["removed_containers"], parents=parents)
     if module.check_mode or not plan.removals:
         outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
     else:
-        by_id = {image.id: image for image in inventory.images}
         remover = image_remover(client, users_per_image(client), params["force"])
-        outcome = apply_plan(plan, remover, params["parallel"], waves=children_first_waves(plan, by_id))
+        outcome = apply_plan(plan, remover, params["parallel"])
         reclaimed = max(inventory.layers_size - disk_usage_of(client, "images"), 0)
-    for text in filter(None, warnings):
+    for text in warnings:
         module.warn(text)
     result = prune_result(outcome, "tags", module.check_mode, params["report_kept"], reclaimed)
     if module._diff:
@@ -307,15 +301,9 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
 
 def main() -> None:
     module = TidyDockerModule(argument_spec=dict(
-        COMMON_PRUNE_SPEC,
-        scope={"type": "str", "choices": ["dangling", "unused"], "default": "dangling"},
-        keep_last={"type": "int"},
-        exclude={"type": "list", "elements": "str", "default": []},
-        keep_unpullable={"type": "bool", "default": True},
-        max_image_usage={"type": "str"},
-        target_image_usage={"type": "str"},
+        IMAGE_POLICY_SPEC,
+        **RUN_SPEC,
         usage_state_path={"type": "path", "default": DEFAULT_USAGE_STATE_PATH},
-        force={"type": "bool", "default": False},
         removed_containers={"type": "list", "elements": "str", "default": []},
     ))
     module.run(prune_images)

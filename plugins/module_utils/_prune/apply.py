@@ -22,9 +22,9 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     KEEP,
     LIVE_STATES,
     NOT_DANGLING,
+    REMOVING,
     RUNNING,
     Decision,
-    Image,
     PrunePlan,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
@@ -36,16 +36,15 @@ def _spared(decision: Decision, reason: str) -> Decision:
     return Decision(decision.id, decision.names, KEEP, reason, decision.size)
 
 
-def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], parallel: int,
-               waves: t.Sequence[t.Collection[str]] = ()) -> Outcome:
+def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], parallel: int) -> Outcome:
     """Carry out the plan's removals; ``remove`` returns None when done, else the reason it was spared.
 
-    ``waves`` (sets of ids) are applied one after the other, each concurrently;
-    ids in no wave go in a last one.
+    The plan's ``waves`` (sets of ids: children before their parents) go one after
+    the other, each concurrently; removals in no wave go in a last one.
     """
     pending = list(plan.removals)
     batches: list[list[Decision]] = []
-    for wave in waves:
+    for wave in plan.waves:
         batches.append([d for d in pending if d.id in wave])
         pending = [d for d in pending if d.id not in wave]
     batches.append(pending)
@@ -74,9 +73,10 @@ def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[D
 
 def _why_container_conflict(client: EngineClient, container_id: str) -> str:
     inspected = inspect_or_none(client, "containers", container_id)
-    if inspected is None:
-        return GONE
-    return RUNNING if (inspected.get("State") or {}).get("Status") in LIVE_STATES else CONFLICT
+    state = (inspected or {}).get("State") or {}
+    if inspected is None or state.get("Status") == REMOVING:
+        return GONE  # another actor removed it, or is removing it right now
+    return RUNNING if state.get("Status") in LIVE_STATES else CONFLICT
 
 
 def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: bool) -> t.Callable[[Decision], str | None]:
@@ -135,10 +135,3 @@ def _retag(client: EngineClient, image_id: str, references: t.Iterable[str]) -> 
             client.call(client.api.tag, image_id, repository, tag)
         except (NotFound, Conflict, EngineError):
             pass
-
-
-def children_first_waves(plan: PrunePlan, images: t.Mapping[str, Image]) -> list[set[str]]:
-    """First the planned images that are no planned image's parent; their parents after."""
-    planned = plan.removal_ids
-    parents = {images[i].parent_id for i in planned if i in images and images[i].parent_id in planned}
-    return [set(planned) - parents]

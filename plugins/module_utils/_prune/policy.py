@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import heapq
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._references import repository_of
 
@@ -47,18 +48,25 @@ MAX_REMOVALS = "max_removals"
 RESTART_POLICY = "restart_policy"
 UNPULLABLE = "unpullable"
 NOT_SELECTED = "not_selected"
+# An image some descendant of which stays (kept, in use, or a hidden intermediate a container uses):
+# the engine refuses to delete an image that still has child images, even with force.
+PARENT_OF_KEPT = "parent_of_kept"
 # Only set while applying a plan: the engine refused (409) or the object vanished (404).
 CONFLICT = "conflict"
 GONE = "gone"
 
 KEEP_REASONS: tuple[str, ...] = (
     RUNNING, IN_USE, EXCLUDED_NAME, EXCLUDED_LABEL, TOO_YOUNG, WITHIN_KEEP_LAST, NOT_DANGLING,
-    BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, CONFLICT, GONE,
+    BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, PARENT_OF_KEPT, CONFLICT, GONE,
 )
 REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK)
 
 # Container states that mean "alive": never removed, whatever the policy says.
-LIVE_STATES = frozenset({"running", "paused", "restarting", "removing"})
+LIVE_STATES = frozenset({"running", "paused", "restarting"})
+# The engine is already removing it for another actor (a concurrent prune, a docker rm): it is
+# on its way out, not running; reported as gone, never touched.
+REMOVING = "removing"
+NOT_STOPPED_STATES = LIVE_STATES | {REMOVING}
 CONTAINER_STATUSES = ("exited", "created", "dead")
 
 
@@ -176,6 +184,24 @@ class ImagePolicy:
     watermark: Watermark | None = None
     max_removals: int = 0
 
+    @property
+    def needs_precise_times(self) -> bool:
+        """Whether order decides: keep_last, least-recently-used and a cap compare creation times.
+
+        The engine's image list gives whole seconds; two images built in the same second
+        would be ordered by id instead of by age. An inspect gives the full time.
+        """
+        return self.keep_last is not None or self.watermark is not None or self.max_removals > 0
+
+    @property
+    def needs_graph(self) -> bool:
+        """Whether an image with children can be a candidate: only tagged ones can have any.
+
+        The engine's list hides untagged images that have children (build intermediates), so
+        every dangling image it lists is a leaf; the dangling scope never meets a parent.
+        """
+        return self.scope != "dangling"
+
 
 # --------------------------------------------------------------------------- the plan
 
@@ -198,6 +224,8 @@ class PrunePlan:
     """Decisions in a stable order: removals first (in removal order), then kept."""
 
     decisions: tuple[Decision, ...]
+    # Image plans: sets of removal ids to apply one after the other (children before parents).
+    waves: tuple[frozenset[str], ...] = ()
 
     @property
     def removals(self) -> tuple[Decision, ...]:
@@ -246,6 +274,8 @@ ContainerRule = t.Callable[[Container, ContainerPolicy, dt.datetime], t.Optional
 
 
 def _container_alive(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    if container.state == REMOVING:
+        return GONE
     return RUNNING if container.state in LIVE_STATES else None
 
 
@@ -395,59 +425,156 @@ def _removal_reason(image: Image, policy: ImagePolicy) -> str:
     return UNUSED
 
 
-def _apply_watermark(candidates: list[Image], watermark: Watermark,
-                     usage_state: t.Mapping[str, dt.datetime]) -> tuple[list[Image], list[Image]]:
-    """Least recently used first, until the estimated usage is at or below the low mark."""
+def _descendants_stay(images: t.Sequence[Image], candidates: t.AbstractSet[str], parents: t.Mapping[str, str],
+                      used: t.AbstractSet[str]) -> set[str]:
+    """Ids of the candidates that cannot go because something below them stays.
+
+    ``parents`` maps every image the engine holds (listed or hidden intermediate)
+    to its parent. An image is gone after the plan when it is a candidate (listed)
+    or a hidden intermediate no container uses (the engine deletes those with their
+    last child), and all its children are gone too. Children are settled before
+    their parents by walking from the deepest images up.
+    """
+    listed = {image.id for image in images}
+    children: dict[str, list[str]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    nodes = listed | set(parents) | set(parents.values())
+    gone: dict[str, bool] = {}
+    for node in sorted(nodes, key=lambda n: _depth(n, parents), reverse=True):
+        itself = node in candidates if node in listed else node not in used
+        gone[node] = itself and all(gone[child] for child in children.get(node, ()))
+    return {image_id for image_id in candidates if not gone[image_id]}
+
+
+def _depth(image_id: str, parents: t.Mapping[str, str]) -> int:
+    depth, seen = 0, {image_id}
+    while image_id in parents and parents[image_id] not in seen:  # a cycle cannot happen; never loop
+        image_id = parents[image_id]
+        seen.add(image_id)
+        depth += 1
+    return depth
+
+
+def _nearest_listed_ancestor(image_id: str, parents: t.Mapping[str, str], listed: t.AbstractSet[str]) -> str | None:
+    seen = {image_id}
+    while image_id in parents and parents[image_id] not in seen:
+        image_id = parents[image_id]
+        if image_id in listed:
+            return image_id
+        seen.add(image_id)
+    return None
+
+
+def _children_first(images: t.Sequence[Image], parents: t.Mapping[str, str],
+                    key: t.Callable[[Image], t.Any]) -> list[Image]:
+    """Removal order: by ``key`` (oldest or least recently used first), but an image only after all
+    of its descendants among ``images``, so the engine never meets a parent that still has children
+    and every prefix of the order (what a cap or a watermark takes) can be removed as it stands."""
+    by_id = {image.id: image for image in images}
+    waiting_for: dict[str, int] = dict.fromkeys(by_id, 0)
+    ancestor_of: dict[str, str] = {}
+    for image in images:
+        ancestor = _nearest_listed_ancestor(image.id, parents, by_id.keys())
+        if ancestor is not None:
+            ancestor_of[image.id] = ancestor
+            waiting_for[ancestor] += 1
+    ready = [(key(image), image.id) for image in images if not waiting_for[image.id]]
+    heapq.heapify(ready)
+    ordered: list[Image] = []
+    while ready:
+        _, image_id = heapq.heappop(ready)
+        ordered.append(by_id[image_id])
+        ancestor = ancestor_of.get(image_id)
+        if ancestor is not None:
+            waiting_for[ancestor] -= 1
+            if not waiting_for[ancestor]:
+                heapq.heappush(ready, (key(by_id[ancestor]), ancestor))
+    return ordered
+
+
+def removal_waves(plan: PrunePlan, parents: t.Mapping[str, str]) -> list[frozenset[str]]:
+    """The plan's removals in waves: each wave only once every planned descendant went in an earlier one.
+
+    Within a wave nothing is an ancestor of anything else, so a wave can go concurrently.
+    """
+    planned = plan.removal_ids
+    wave_of: dict[str, int] = {}
+    for decision in plan.removals:  # children first: a descendant's wave is known before its ancestors'
+        wave_of.setdefault(decision.id, 0)
+        ancestor = _nearest_listed_ancestor(decision.id, parents, planned)
+        if ancestor is not None:
+            wave_of[ancestor] = max(wave_of.get(ancestor, 0), wave_of[decision.id] + 1)
+    waves: list[set[str]] = [set() for _ in range(max(wave_of.values(), default=-1) + 1)]
+    for image_id, wave in wave_of.items():
+        waves[wave].add(image_id)
+    return [frozenset(wave) for wave in waves]
+
+
+def _watermark_prefix(ordered: list[Image], watermark: Watermark) -> tuple[list[Image], list[Image]]:
+    """Take from the front of the removal order until the estimated usage is at or below the low mark."""
     if watermark.usage <= watermark.high:
-        return [], candidates
+        return [], ordered
     usage = watermark.usage
-    chosen: list[Image] = []
-    ordered = sorted(candidates, key=lambda i: (last_used(i, usage_state), i.created, i.id))
     for index, image in enumerate(ordered):
         if usage <= watermark.low:
-            return chosen, ordered[index:]
-        chosen.append(image)
+            return ordered[:index], ordered[index:]
         usage -= image.unique_size
-    return chosen, []
-
-
-def _children_first(images: list[Image]) -> list[Image]:
-    """Removal order: an image before its parent, so the engine never refuses a parent with children.
-
-    Layer by layer: first the images no other planned image descends from, then
-    those whose planned children all came before, and so on (chains of any depth).
-    """
-    ordered: list[Image] = []
-    remaining = images
-    while remaining:
-        parents = {image.parent_id for image in remaining}
-        layer = [i for i in remaining if i.id not in parents] or remaining  # a cycle cannot happen; never loop
-        ordered.extend(layer)
-        removed_now = {i.id for i in layer}
-        remaining = [i for i in remaining if i.id not in removed_now]
-    return ordered
+    return ordered, []
 
 
 def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Container], policy: ImagePolicy,
                         now: dt.datetime, usage_state: t.Mapping[str, dt.datetime] | None = None,
-                        removed_containers: t.Iterable[str] = ()) -> PrunePlan:
+                        removed_containers: t.Iterable[str] = (),
+                        parents: t.Mapping[str, str] | None = None) -> PrunePlan:
     """Decide for every image.
 
     ``containers`` are all containers (any state); an image one of them uses is
     kept unless every such container is in ``removed_containers`` (removed by
     the same run first). ``usage_state`` maps image ids to their last recorded
-    use, for least-recently-used order in watermark mode.
+    use, for least-recently-used order in watermark mode. ``parents`` maps every
+    image the engine holds, hidden intermediates included, to its parent (default:
+    the listed images' own parents); an image with a descendant that stays is kept
+    as ``parent_of_kept``.
     """
     images = sorted(images, key=lambda i: (i.created, i.id))
+    if parents is None:
+        parents = {image.id: image.parent_id for image in images if image.parent_id}
+    context = _image_context(images, containers, policy, now, removed_containers)
+    candidates, kept = _judge_images(images, policy, context)
+    used = {image_id for image_id, ids in context.users.items() if ids - context.removed_containers}
+    blocked = _descendants_stay(images, {i.id for i in candidates}, parents, used)
+    kept.extend(Decision(i.id, i.tags, KEEP, PARENT_OF_KEPT, i.unique_size) for i in candidates if i.id in blocked)
+    candidates = [i for i in candidates if i.id not in blocked]
+    if policy.watermark is not None:
+        state = usage_state or {}
+        ordered = _children_first(candidates, parents, key=lambda i: (last_used(i, state), i.created, i.id))
+        chosen, spared = _watermark_prefix(ordered, policy.watermark)
+        kept.extend(Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared)
+        removals = [Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in chosen]
+    else:
+        removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
+                    for i in _children_first(candidates, parents, key=lambda i: (i.created, i.id))]
+    plan = _finish(removals, kept, policy.max_removals)
+    return replace(plan, waves=tuple(removal_waves(plan, parents)))
+
+
+def _image_context(images: t.Sequence[Image], containers: t.Iterable[Container], policy: ImagePolicy,
+                   now: dt.datetime, removed_containers: t.Iterable[str]) -> ImageContext:
     users: dict[str, set[str]] = {}
     for container in containers:
         users.setdefault(container.image_id, set()).add(container.id)
-    context = ImageContext(
+    return ImageContext(
         users={image_id: frozenset(ids) for image_id, ids in users.items()},
         removed_containers=frozenset(removed_containers),
         newest_per_repository=newest_per_repository(images, policy.keep_last) if policy.keep_last is not None else {},
         now=now,
     )
+
+
+def _judge_images(images: t.Sequence[Image], policy: ImagePolicy,
+                  context: ImageContext) -> tuple[list[Image], list[Decision]]:
+    """The single-image rules: the candidates, and a decision for each image a rule keeps."""
     candidates: list[Image] = []
     kept: list[Decision] = []
     for image in images:
@@ -456,11 +583,4 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
             candidates.append(image)
         else:
             kept.append(Decision(image.id, image.tags, KEEP, reason, image.unique_size))
-    if policy.watermark is not None:
-        chosen, spared = _apply_watermark(candidates, policy.watermark, usage_state or {})
-        kept.extend(Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared)
-        removals = [Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in _children_first(chosen)]
-    else:
-        removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
-                    for i in _children_first(candidates)]
-    return _finish(removals, kept, policy.max_removals)
+    return candidates, kept

@@ -50,12 +50,41 @@ def prune_result(outcome: Outcome, names_key: str, check_mode: bool, report_kept
     return result
 
 
+def _diff_line(decision: Decision, kind: str = "") -> str:
+    names = ", ".join(decision.names) or "<none>"
+    return f"{kind + ' ' if kind else ''}{decision.id.split(':', 1)[-1][:12]} {names} ({decision.reason})\n"
+
+
 def prune_diff(outcome: Outcome, names_key: str) -> dict[str, str]:
     """Before: every object looked at; after: those kept. One line each, removals first."""
-    def line(decision: Decision) -> str:
-        names = ", ".join(decision.names) or "<none>"
-        return f"{decision.id.split(':', 1)[-1][:12]} {names} ({decision.reason})\n"
-    kept = "".join(line(d) for d in sorted(outcome.kept, key=lambda d: (d.names, d.id)))
-    removed = "".join(line(d) for d in outcome.removed)
+    kept = "".join(_diff_line(d) for d in sorted(outcome.kept, key=lambda d: (d.names, d.id)))
+    removed = "".join(_diff_line(d) for d in outcome.removed)
     return {"before": removed + kept, "after": kept, "before_header": f"{names_key} before",
             "after_header": f"{names_key} after"}
+
+
+# --------------------------------------------------------------------------- several kinds of object
+
+
+def kinds_result(outcomes: t.Sequence[tuple[str, Outcome]], check_mode: bool, report_kept: bool,
+                 reclaimed: int | None) -> dict[str, t.Any]:
+    """``prune_result`` of a run over several kinds of object: every record also carries its ``kind``,
+    and its names are under ``names``. ``outcomes`` are (kind, outcome) pairs, each kind once."""
+    merged = Outcome(removed=[d for _kind, o in outcomes for d in o.removed],
+                     kept=[d for _kind, o in outcomes for d in o.kept])
+    result = prune_result(merged, "names", check_mode, report_kept, reclaimed)
+    result["removed"] = [{"kind": kind, **decision_record(d, "names", True)} for kind, o in outcomes for d in o.removed]
+    if report_kept:
+        kept = sorted(((kind, d) for kind, o in outcomes for d in o.kept),
+                      key=lambda pair: (pair[1].reason, pair[0], pair[1].names, pair[1].id))
+        result["kept"] = [{"kind": kind, **decision_record(d, "names", False)} for kind, d in kept]
+    return result
+
+
+def kinds_diff(outcomes: t.Sequence[tuple[str, Outcome]], header: str) -> dict[str, str]:
+    """``prune_diff`` over several kinds: each line starts with the object's kind."""
+    kept = "".join(_diff_line(d, kind) for kind, d in sorted(((k, d) for k, o in outcomes for d in o.kept),
+                                                             key=lambda pair: (pair[0], pair[1].names, pair[1].id)))
+    removed = "".join(_diff_line(d, kind) for kind, o in outcomes for d in o.removed)
+    return {"before": removed + kept, "after": kept, "before_header": f"{header} before",
+            "after_header": f"{header} after"}

@@ -23,6 +23,7 @@ ENGINE_SIDE = ("docker", "requests", "urllib3", "paramiko", f"{MODULE_UTILS}._en
 # What decides, as opposed to what talks to the engine: the planner first.
 PURE = (
     "_prune.policy",
+    "_prune.policy_volumes_networks_cache",
     "_prune.options",
     "_prune.report",
     "_prune.usage_state",
@@ -72,7 +73,8 @@ def test_imports_nothing_of_the_engine(name):
     assert done.returncode == 0, f"{name} reaches the engine side: {done.stderr.strip().splitlines()[-1]}"
 
 
-def test_the_guard_refuses_the_engine_side():
-    done = import_without_engine(f"{MODULE_UTILS}._prune.apply")  # removes through the client
+@pytest.mark.parametrize("name", ["_prune.apply", "_prune.volumes_networks_cache"])  # both remove through the client
+def test_the_guard_refuses_the_engine_side(name):
+    done = import_without_engine(f"{MODULE_UTILS}.{name}")
     assert done.returncode != 0
     assert f"ImportError: {MODULE_UTILS}._engine" in done.stderr, done.stderr

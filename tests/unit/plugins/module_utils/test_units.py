@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tidy.docker.plugins.module_utils._units import (
+    MAX_DURATION,
     Percent,
     epoch_to_datetime,
     format_size,
@@ -97,13 +98,39 @@ def test_composed_durations_add_up(parts, upper):
     text = "".join(f"{amount}{unit}" for amount, unit in zip(parts, "wdhms", strict=False) if amount is not None)
     expected = sum(amount * factor for amount, factor in zip(parts, (604800, 86400, 3600, 60, 1), strict=False)
                    if amount is not None)
-    assert parse_duration(text.upper() if upper else text) == expected
+    if expected > MAX_DURATION:
+        with pytest.raises(InvalidInput, match="is longer than 100 years"):
+            parse_duration(text.upper() if upper else text)
+    else:
+        assert parse_duration(text.upper() if upper else text) == expected
 
 
-@given(st.integers(0, 10**12))
+@given(st.integers(0, MAX_DURATION))
 def test_whole_seconds_parse_as_themselves(seconds):
     assert parse_duration(seconds) == seconds
     assert parse_duration(str(seconds)) == seconds
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999w", "5219w", "36526d", str(MAX_DURATION + 1), MAX_DURATION + 1,
+                                   10**30, "1000000000000000000000000000000s"])
+def test_parse_duration_refuses_more_than_100_years(value):
+    with pytest.raises(InvalidInput) as caught:
+        parse_duration(value, "older_than")
+    assert str(caught.value) == (f"older_than: {value!r} is longer than 100 years; use a duration of at most "
+                                 "100 years, such as 7d or 52w.")
+    assert caught.value.context == {"option": "older_than", "value": value}
+
+
+@pytest.mark.parametrize("value", ["5217w", "36525d", MAX_DURATION, str(MAX_DURATION)])
+def test_parse_duration_takes_up_to_100_years(value):
+    assert parse_duration(value) <= MAX_DURATION
+
+
+def test_a_point_in_time_100_years_ago_is_a_date_not_a_traceback():
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+    assert parse_point_in_time("5217w", now, "since").year == 1926
+    with pytest.raises(InvalidInput, match="^since: '99999999999w' is neither a duration"):
+        parse_point_in_time("99999999999w", now, "since")
 
 
 @given(st.text(max_size=12))
