@@ -20,7 +20,7 @@ import datetime as dt
 import fnmatch
 import heapq
 import typing as t
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._references import repository_of
 
@@ -483,7 +483,7 @@ def _children_first(images: t.Sequence[Image], parents: t.Mapping[str, str],
     heapq.heapify(ready)
     ordered: list[Image] = []
     while ready:
-        _, image_id = heapq.heappop(ready)
+        image_id = heapq.heappop(ready)[1]
         ordered.append(by_id[image_id])
         ancestor = ancestor_of.get(image_id)
         if ancestor is not None:
@@ -505,7 +505,7 @@ def removal_waves(plan: PrunePlan, parents: t.Mapping[str, str]) -> list[frozens
         ancestor = _nearest_listed_ancestor(decision.id, parents, planned)
         if ancestor is not None:
             wave_of[ancestor] = max(wave_of.get(ancestor, 0), wave_of[decision.id] + 1)
-    waves: list[set[str]] = [set() for _ in range(max(wave_of.values(), default=-1) + 1)]
+    waves: list[set[str]] = [set() for _wave in range(max(wave_of.values(), default=-1) + 1)]
     for image_id, wave in wave_of.items():
         waves[wave].add(image_id)
     return [frozenset(wave) for wave in waves]
@@ -556,7 +556,11 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
         removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
                     for i in _children_first(candidates, parents, key=lambda i: (i.created, i.id))]
     plan = _finish(removals, kept, policy.max_removals)
-    return replace(plan, waves=tuple(removal_waves(plan, parents)))
+    waves = removal_waves(plan, parents)
+    # Listed wave by wave, as a real run removes them (and so reports them), each wave in the plan's order.
+    wave_of = {image_id: index for index, wave in enumerate(waves) for image_id in wave}
+    in_waves = sorted(plan.removals, key=lambda d: wave_of[d.id])
+    return PrunePlan(tuple(in_waves) + plan.kept, waves=tuple(waves))
 
 
 def _image_context(images: t.Sequence[Image], containers: t.Iterable[Container], policy: ImagePolicy,

@@ -161,23 +161,28 @@ def test_the_engine_carries_out_the_plan_exactly(host, policy, seed):
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
-@given(hosts(), st.integers(0, 4))
-def test_a_cap_takes_the_oldest_that_can_go_first(host, cap):
-    uncapped = plan_image_removals(host.images, host.containers, ImagePolicy(scope="unused", keep_unpullable=False),
-                                   NOW, removed_containers=host.removed_containers, parents=host.parents)
-    capped = plan_image_removals(host.images, host.containers,
-                                 ImagePolicy(scope="unused", keep_unpullable=False, max_removals=cap), NOW,
-                                 removed_containers=host.removed_containers, parents=host.parents)
-    if cap:
-        assert removals(capped) == removals(uncapped)[:cap]
-    # The order itself: at each step the oldest (then smallest id) of those whose planned descendants already went.
+@given(hosts())
+def test_a_cap_takes_the_oldest_that_can_go_first(host):
+    """Raising the cap by one adds the oldest image (then smallest id) whose planned descendants are all in."""
+    def capped(cap: int) -> PrunePlan:
+        return plan_image_removals(host.images, host.containers,
+                                   ImagePolicy(scope="unused", keep_unpullable=False, max_removals=cap), NOW,
+                                   removed_containers=host.removed_containers, parents=host.parents)
+
     by_id = {i.id: i for i in host.images}
-    order = [d.id for d in uncapped.removals]
-    planned = set(order)
-    for position, chosen in enumerate(order):
-        done = set(order[:position])
-        ready = [i for i in planned - done if all(d in done for d in planned_descendants(i, host.parents, planned))]
-        assert chosen == min(ready, key=lambda i: (by_id[i].created, i))
+    planned = capped(0).removal_ids
+    chosen: set[str] = set()
+    for cap in range(1, len(planned) + 1):
+        plan = capped(cap)
+        added = plan.removal_ids - chosen
+        assert len(added) == 1 and chosen <= plan.removal_ids
+        ready = [i for i in planned - chosen if planned_descendants(i, host.parents, planned) <= chosen]
+        assert added == {min(ready, key=lambda i: (by_id[i].created, i))}
+        # Listed as removed: every image after all of its descendants.
+        order = [d.id for d in plan.removals]
+        for position, image_id_ in enumerate(order):
+            assert planned_descendants(image_id_, host.parents, plan.removal_ids) <= set(order[:position])
+        chosen = plan.removal_ids
 
 
 def planned_descendants(image_id_: str, parents: t.Mapping[str, str], planned: t.AbstractSet[str]) -> set[str]:
