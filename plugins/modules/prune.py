@@ -21,7 +21,8 @@ description:
   - Each kind takes the options of the module that prunes it alone, grouped under the kind, with the same meaning,
     the same checks and the same reasons (see U(https://github.com/tidy-docker/tidy.docker/blob/main/docs/policies.md)).
   - Anything carrying O(protect_label) is never removed, whatever the kind; reason V(excluded_label).
-  - Containers are removed without their volumes; anonymous volumes go by the volume plan when O(volumes) is given.
+  - Objects named in O(containers.remove) and O(images.remove) (a decommissioned service and its images) are part of
+    the same plan, so the images their containers used are freed in the same run too.
   - Races with other actors are recorded in RV(kept) (V(running), V(in_use), V(conflict), V(gone)), never fatal.
 options:
   containers:
@@ -32,7 +33,9 @@ options:
     default: {}
     suboptions:
       enabled:
-        description: V(false) leaves containers alone (they still count as users of images, volumes and networks).
+        description:
+          - V(false) prunes no container by policy; those named in O(containers.remove) still go. Containers always
+            count as users of images, volumes and networks.
         type: bool
       statuses:
         description: The stopped states to prune.
@@ -73,6 +76,25 @@ options:
         description: At most this many containers per run, oldest first; the rest are kept as V(max_removals). V(0) is no cap.
         type: int
         default: 0
+      remove:
+        description:
+          - Names or ids (full, or at least 12 digits) of containers to remove whatever the other options say, a
+            decommissioned service for example; a running one is stopped first. Reason V(named). Only a label in
+            O(containers.exclude_labels) or O(protect_label) spares one (V(excluded_label)). Absent ones are ignored,
+            so a rerun changes nothing. Not counted by O(containers.max_removals).
+        type: list
+        elements: str
+        default: []
+      stop_timeout:
+        description: Seconds a named running container has to stop before it is killed (0 to 3600).
+        type: int
+        default: 10
+      keep_volumes:
+        description:
+          - Without O(volumes), keep the anonymous volumes of removed containers; V(false) removes them with the
+            container, like C(docker rm -v). With O(volumes), they go by the volume plan, each with its own reason.
+        type: bool
+        default: true
   images:
     description:
       - How to prune images; the options of M(tidy.docker.image_prune). Pruned unless O(images.enabled=false).
@@ -80,7 +102,7 @@ options:
     default: {}
     suboptions:
       enabled:
-        description: V(false) leaves images alone.
+        description: V(false) prunes no image by policy; those named in O(images.remove) still go.
         type: bool
       scope:
         description: V(dangling) considers untagged images only; V(unused) every image no container uses.
@@ -128,6 +150,16 @@ options:
         description: At most this many images per run (children first, then oldest or least recently used first).
         type: int
         default: 0
+      remove:
+        description:
+          - References (V(shop/web:4); no tag means V(latest)) or ids of images to remove whatever the other options
+            say; reason V(named). An image named by some of its tags only loses those tags and stays (V(untagged)).
+            Still kept when a container uses it (V(in_use), unless that container goes in the same plan), when it
+            carries O(images.exclude_labels) or O(protect_label) (V(excluded_label)), or when an image built on it
+            stays (V(parent_of_kept)). Absent ones are ignored. Not counted by O(images.max_removals).
+        type: list
+        elements: str
+        default: []
   volumes:
     description:
       - Prune volumes no container uses (or only containers this plan removes). Off unless given; O(volumes={})
@@ -293,6 +325,15 @@ removed_count:
   returned: success
   type: int
   sample: 12
+by_kind:
+  description:
+    - Per pruned kind (V(container), V(image), V(volume), V(network), V(build_cache)), its share of the run -
+      C(removed_count), C(kept_counts), and C(space_reclaimable) in check mode (the estimate) or C(space_reclaimed)
+      in a real run (measured for that kind).
+  returned: success
+  type: dict
+  sample: {container: {removed_count: 3, kept_counts: {running: 2}, space_reclaimed: 0},
+           image: {removed_count: 4, kept_counts: {in_use: 2}, space_reclaimed: 734003200}}
 space_reclaimable:
   description: Check mode only. Estimated bytes the plan frees (the sum of the planned sizes).
   returned: when in check mode
@@ -352,7 +393,7 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
                          bool((params["images"] or {}).get("force")), now_utc())
     for text in run.warnings:
         module.warn(text)
-    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed)
+    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed, run.reclaimed_by_kind)
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "objects")
     return result

@@ -21,9 +21,11 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     IN_USE,
     KEEP,
     LIVE_STATES,
+    NAMED,
     NOT_DANGLING,
     REMOVING,
     RUNNING,
+    UNTAGGED,
     Decision,
     PrunePlan,
 )
@@ -58,10 +60,17 @@ def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], para
     return outcome
 
 
-def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[Decision], str | None]:
-    """Remove without force: the engine itself refuses a container that was started meanwhile."""
+def container_remover(client: EngineClient, keep_volumes: bool,
+                      stop_timeout: int | None = None) -> t.Callable[[Decision], str | None]:
+    """Remove without force: the engine itself refuses a container that was started meanwhile.
+
+    A container removed because it was named (a decommissioned service) is stopped first, with
+    ``stop_timeout`` seconds to exit before it is killed, as ``docker stop`` does.
+    """
     def remove(decision: Decision) -> str | None:
         try:
+            if decision.reason == NAMED:
+                client.call(client.api.stop, decision.id, timeout=stop_timeout)
             client.request("DELETE", object_path("containers", decision.id), {"v": not keep_volumes, "force": False})
         except NotFound:
             return GONE
@@ -88,6 +97,8 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     image with its last tag, refusing (409) if a container uses it.
     """
     def remove(decision: Decision) -> str | None:
+        if decision.reason == UNTAGGED:
+            return _untag(client, decision)
         if users_now.get(decision.id):
             return IN_USE
         current = inspect_or_none(client, "images", decision.id)
@@ -117,6 +128,22 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
             return IN_USE if any(text in exc.message for text in _IN_USE_REFUSALS) else CONFLICT
         return None
     return remove
+
+
+def _untag(client: EngineClient, decision: Decision) -> str | None:
+    """Remove the named tags of an image that keeps others; the image itself stays."""
+    current = inspect_or_none(client, "images", decision.id)
+    if current is None:
+        return GONE
+    tags = set(repo_tags(current))
+    if not set(decision.names) <= tags or tags == set(decision.names):
+        return CONFLICT  # re-tagged meanwhile: untagging now would not do what the plan said
+    for reference in decision.names:
+        try:
+            client.request("DELETE", object_path("images", reference), {"force": False, "noprune": True})
+        except NotFound:
+            return GONE
+    return None
 
 
 # How the engine words a 409 for an image a container uses: by id, and by its last tag.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
@@ -62,6 +62,7 @@ class HostPruneRun:
     outcomes: list[tuple[str, Outcome]]
     reclaimed: int | None
     warnings: list[str]
+    reclaimed_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 def disk_bytes(df: Answer, policy: HostPolicy) -> dict[str, int]:
@@ -108,8 +109,10 @@ def apply_host_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePla
     engine_plans = []
     for kind, plan in plans:
         if kind == CONTAINER:
-            outcome = apply_plan(plan, container_remover(client, keep_volumes=True), parallel) if plan.removals \
-                else Outcome(removed=[], kept=list(plan.kept))
+            # With a volume plan, the volumes go by it (each with its own decision), never with the container.
+            keep_volumes = policy.keep_volumes or policy.engine.volumes is not None
+            remover = container_remover(client, keep_volumes=keep_volumes, stop_timeout=policy.stop_timeout)
+            outcome = apply_plan(plan, remover, parallel) if plan.removals else Outcome(removed=[], kept=list(plan.kept))
             removed_containers = frozenset(d.id for d in outcome.removed)
             outcomes.append((kind, outcome))
         elif kind == IMAGE:
@@ -139,5 +142,5 @@ def run_host_prune(client: EngineClient, policy: HostPolicy, watermark: t.Callab
     outcomes = apply_host_plans(client, plans, policy, parallel, force, now)
     before, after = disk_bytes(df, policy), disk_bytes(disk_usage(client), policy)
     # Per kind, so that what another actor added meanwhile to one kind does not hide what another freed.
-    reclaimed = sum(max(before[kind] - after.get(kind, 0), 0) for kind in before)
-    return HostPruneRun(outcomes, reclaimed, warnings)
+    by_kind = {kind: max(before[kind] - after.get(kind, 0), 0) for kind in before}
+    return HostPruneRun(outcomes, sum(by_kind.values()), warnings, by_kind)

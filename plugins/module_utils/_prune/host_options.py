@@ -47,10 +47,13 @@ def _kind(spec: t.Mapping[str, t.Any], default: dict[str, t.Any] | None) -> dict
     return {"type": "dict", "options": dict(spec), "default": default}
 
 
+_REMOVE = {"remove": {"type": "list", "elements": "str", "default": []}}
+STOP_TIMEOUT_LIMIT = 3600
 PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
     # Containers and images are pruned unless turned off; the others only when their dict is given.
-    "containers": _kind(dict(CONTAINER_POLICY_SPEC, **_ENABLED), {}),
-    "images": _kind(dict(IMAGE_POLICY_SPEC, **_ENABLED), {}),
+    "containers": _kind(dict(CONTAINER_POLICY_SPEC, **_ENABLED, **_REMOVE, stop_timeout={"type": "int", "default": 10},
+                             keep_volumes={"type": "bool", "default": True}), {}),
+    "images": _kind(dict(IMAGE_POLICY_SPEC, **_ENABLED, **_REMOVE), {}),
     "volumes": _kind(VOLUMES_SPEC, None),
     "networks": _kind(NETWORKS_SPEC, None),
     "build_cache": _kind(BUILD_CACHE_SPEC, None),
@@ -61,6 +64,11 @@ PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
 def _on(options: t.Mapping[str, t.Any] | None) -> bool:
     """A kind is pruned when its dict is there and not ``enabled: false``."""
     return options is not None and options.get("enabled") is not False
+
+
+def _planned(options: t.Mapping[str, t.Any] | None) -> bool:
+    """Containers and images are planned when pruned, or when some are named to go (policy off)."""
+    return _on(options) or bool((options or {}).get("remove"))
 
 
 def within_kind(kind: str, parse: t.Callable[[], t.Any]) -> t.Any:
@@ -87,13 +95,22 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     containers, images = params["containers"], params["images"]
     volumes, networks, cache = params["volumes"], params["networks"], params["build_cache"]
     container_policy = image_policy = None
-    if _on(containers):
+    if _planned(containers):
         container_policy = within_kind("containers", lambda: container_policy_from_params(dict(containers, parallel=1)))
-        container_policy = replace(container_policy, exclude_labels=container_policy.exclude_labels + protect)
-    if _on(images):
+        container_policy = replace(container_policy, exclude_labels=container_policy.exclude_labels + protect,
+                                   remove=within_kind("containers", lambda: _references(containers["remove"])),
+                                   only_named=not _on(containers))
+        if not 0 <= containers["stop_timeout"] <= STOP_TIMEOUT_LIMIT:
+            raise invalid_option("containers.stop_timeout", containers["stop_timeout"], "is out of range",
+                                 f"give the seconds a named container has to stop, 0 to {STOP_TIMEOUT_LIMIT}")
+    if _planned(images):
         image_policy = within_kind("images", lambda: image_policy_from_params(dict(images, parallel=1), watermark=None))
-        image_policy = replace(image_policy, exclude_labels=image_policy.exclude_labels + protect)
-    return HostPolicy(containers=container_policy, images=image_policy, engine=EnginePrunePolicies(
+        image_policy = replace(image_policy, exclude_labels=image_policy.exclude_labels + protect,
+                               remove=within_kind("images", lambda: _references(images["remove"])),
+                               only_named=not _on(images))
+    return HostPolicy(containers=container_policy, images=image_policy,
+                      keep_volumes=bool((containers or {}).get("keep_volumes", True)),
+                      stop_timeout=int((containers or {}).get("stop_timeout") or 0), engine=EnginePrunePolicies(
         volumes=VolumePolicy(anonymous=volumes["anonymous"], named=volumes["named"], exclude_labels=within_kind(
             "volumes", lambda: label_selectors(volumes["exclude_labels"], "exclude_labels")) + protect)
         if _on(volumes) else None,
@@ -103,3 +120,12 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
         build_cache=BuildCachePolicy(older_than=within_kind(
             "build_cache", lambda: build_cache_age(cache["older_than"], "older_than"))) if _on(cache) else None,
     ))
+
+
+def _references(texts: t.Iterable[str]) -> tuple[str, ...]:
+    """Names, ids or image references to remove: each one word."""
+    for text in texts:
+        if not text.strip() or any(c.isspace() for c in text):
+            raise invalid_option("remove", text, "is not a name, id or reference",
+                                 "give one per list item, without spaces")
+    return tuple(text.strip() for text in texts)

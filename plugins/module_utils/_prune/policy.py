@@ -22,7 +22,11 @@ import heapq
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.tidy.docker.plugins.module_utils._references import repository_of
+from ansible_collections.tidy.docker.plugins.module_utils._references import (
+    looks_like_id,
+    normalise_reference,
+    repository_of,
+)
 
 REMOVE = "remove"
 KEEP = "keep"
@@ -34,6 +38,11 @@ UNUSED = "unused"
 OLDER_THAN = "older_than"
 BEYOND_KEEP_LAST = "beyond_keep_last"
 OVER_WATERMARK = "over_watermark"
+# Named in the policy's ``remove`` list (a decommissioned service): removed whatever the other rules say,
+# a running container stopped first; only a label in ``exclude_labels`` (the protect label) spares it.
+NAMED = "named"
+# An image named by some of its tags only: those tags go, the image stays with its other tags.
+UNTAGGED = "untagged"
 
 # Keep reasons.
 RUNNING = "running"
@@ -59,7 +68,8 @@ KEEP_REASONS: tuple[str, ...] = (
     RUNNING, IN_USE, EXCLUDED_NAME, EXCLUDED_LABEL, TOO_YOUNG, WITHIN_KEEP_LAST, NOT_DANGLING,
     BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, PARENT_OF_KEPT, CONFLICT, GONE,
 )
-REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK)
+REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK, NAMED,
+                                   UNTAGGED)
 
 # Container states that mean "alive": never removed, whatever the policy says.
 LIVE_STATES = frozenset({"running", "paused", "restarting"})
@@ -152,6 +162,8 @@ class ContainerPolicy:
     exclude_labels: tuple[LabelSelector, ...] = ()
     exclude_restart_policies: frozenset[str] = frozenset({"always", "unless-stopped"})
     max_removals: int = 0
+    remove: tuple[str, ...] = ()  # names or ids removed whatever the rest says (running ones stopped first)
+    only_named: bool = False      # decide on the named ones only (pruning by policy turned off)
 
     @property
     def needs_details(self) -> bool:
@@ -183,6 +195,8 @@ class ImagePolicy:
     keep_unpullable: bool = True
     watermark: Watermark | None = None
     max_removals: int = 0
+    remove: tuple[str, ...] = ()  # references or ids removed whatever the rest says (unless in use)
+    only_named: bool = False      # decide on the named ones only (pruning by policy turned off)
 
     @property
     def needs_precise_times(self) -> bool:
@@ -317,18 +331,39 @@ CONTAINER_KEEP_RULES: tuple[ContainerRule, ...] = (
 )
 
 
+def _names_the_container(container: Container, references: t.Iterable[str]) -> bool:
+    """By name, by full id, or by an id prefix of at least 12 digits (as ``docker rm`` takes them)."""
+    return any(ref.lstrip("/") == container.name or (len(ref) >= 12 and container.id.startswith(ref))
+               for ref in references)
+
+
+def _named_containers(containers: t.Sequence[Container], policy: ContainerPolicy) -> list[Decision]:
+    """Decisions for the containers ``remove`` names: removed (even running), unless protected by a label."""
+    decisions = []
+    for container in containers:
+        if _names_the_container(container, policy.remove):
+            protected = any_label(policy.exclude_labels, container.labels)
+            decisions.append(Decision(container.id, (container.name,), KEEP if protected else REMOVE,
+                                      EXCLUDED_LABEL if protected else NAMED, container.size_rw))
+    return decisions
+
+
 def plan_container_removals(containers: t.Iterable[Container], policy: ContainerPolicy, now: dt.datetime) -> PrunePlan:
-    """Decide for every container; removals ordered oldest first (so a cap spares the newest)."""
+    """Decide for every container; the named ones first, then the rest oldest first (so a cap spares the newest)."""
+    ordered = sorted(containers, key=lambda c: (c.aged_since, c.id))
+    named = _named_containers(ordered, policy)
+    decided = {d.id for d in named}
     removals: list[Decision] = []
-    kept: list[Decision] = []
+    kept: list[Decision] = [d for d in named if not d.removed]
     reason_to_remove = OLDER_THAN if policy.older_than is not None else STOPPED
-    for container in sorted(containers, key=lambda c: (c.aged_since, c.id)):
+    for container in (c for c in ordered if c.id not in decided and not policy.only_named):
         reason = next((r for r in (rule(container, policy, now) for rule in CONTAINER_KEEP_RULES) if r), None)
         if reason is None:
             removals.append(Decision(container.id, (container.name,), REMOVE, reason_to_remove, container.size_rw))
         else:
             kept.append(Decision(container.id, (container.name,), KEEP, reason, container.size_rw))
-    return _finish(removals, kept, policy.max_removals)
+    plan = _finish(removals, kept, policy.max_removals)  # the cap counts the policy's own removals only
+    return PrunePlan(tuple(d for d in named if d.removed) + plan.decisions)
 
 
 # --------------------------------------------------------------------------- images
@@ -541,9 +576,13 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     if parents is None:
         parents = {image.id: image.parent_id for image in images if image.parent_id}
     context = _image_context(images, containers, policy, now, removed_containers)
-    candidates, kept = _judge_images(images, policy, context)
+    named, named_kept = _named_images(images, policy, context)
+    candidates, kept = _judge_images([i for i in images if i.id not in named and not policy.only_named], policy,
+                                     context)
+    kept.extend(named_kept)
+    deleted = [i for i in images if named.get(i.id) == NAMED]
     used = {image_id for image_id, ids in context.users.items() if ids - context.removed_containers}
-    blocked = _descendants_stay(images, {i.id for i in candidates}, parents, used)
+    blocked = _descendants_stay(images, {i.id for i in candidates + deleted}, parents, used)
     kept.extend(Decision(i.id, i.tags, KEEP, PARENT_OF_KEPT, i.unique_size) for i in candidates if i.id in blocked)
     candidates = [i for i in candidates if i.id not in blocked]
     if policy.watermark is not None:
@@ -555,12 +594,65 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     else:
         removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
                     for i in _children_first(candidates, parents, key=lambda i: (i.created, i.id))]
-    plan = _finish(removals, kept, policy.max_removals)
-    waves = removal_waves(plan, parents)
-    # Listed wave by wave, as a real run removes them (and so reports them), each wave in the plan's order.
+    plan = _finish(removals, kept, policy.max_removals)  # the cap counts the policy's own removals only
+    return _with_named(plan, images, named, policy, parents, used)
+
+
+def _names_of_image(image: Image, references: t.Iterable[str]) -> tuple[bool, tuple[str, ...]]:
+    """Whether ``references`` name the image by id, and which of its tags they name."""
+    hex_id = image.id.split(":", 1)[-1]
+    tags: list[str] = []
+    by_id = False
+    for reference in references:
+        tag = normalise_reference(reference)
+        if tag in image.tags:
+            tags.append(tag)
+        elif looks_like_id(reference) and hex_id.startswith(reference.split(":", 1)[-1]):
+            by_id = True
+    return by_id, tuple(sorted(set(tags)))
+
+
+def _named_images(images: t.Sequence[Image], policy: ImagePolicy,
+                  context: ImageContext) -> tuple[dict[str, str], list[Decision]]:
+    """The images ``remove`` names: id -> NAMED (deleted) or UNTAGGED (some tags go), and those it must keep."""
+    named: dict[str, str] = {}
+    kept: list[Decision] = []
+    for image in images:
+        by_id, tags = _names_of_image(image, policy.remove)
+        if not by_id and not tags:
+            continue
+        whole = by_id or set(tags) == set(image.tags)
+        if any_label(policy.exclude_labels, image.labels):
+            kept.append(Decision(image.id, image.tags, KEEP, EXCLUDED_LABEL, image.unique_size))
+        elif whole and context.in_use(image):
+            kept.append(Decision(image.id, image.tags, KEEP, IN_USE, image.unique_size))
+        else:
+            # Untagging one of several tags is allowed even while a container uses the image.
+            named[image.id] = NAMED if whole else UNTAGGED
+    for decision in kept:
+        named.setdefault(decision.id, KEEP)
+    return named, kept
+
+
+def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str, str], policy: ImagePolicy,
+                parents: t.Mapping[str, str], used: t.AbstractSet[str]) -> PrunePlan:
+    """Add the named removals to the policy's plan, keep a named image whose descendant stays after all, and
+    list the removals wave by wave, as a real run removes (and reports) them."""
+    by_id = {image.id: image for image in images}
+    untags = [Decision(i, tuple(_names_of_image(by_id[i], policy.remove)[1]), REMOVE, UNTAGGED, 0)
+              for i, how in named.items() if how == UNTAGGED]
+    deletions = [Decision(i, by_id[i].tags, REMOVE, NAMED, by_id[i].unique_size)
+                 for i, how in named.items() if how == NAMED] + list(plan.removals)
+    blocked = _descendants_stay(images, {d.id for d in deletions}, parents, used)
+    kept = list(plan.kept) + [Decision(d.id, d.names, KEEP, PARENT_OF_KEPT, d.size) for d in deletions if d.id in blocked]
+    deletions = [d for d in deletions if d.id not in blocked]
+    waves = removal_waves(PrunePlan(tuple(deletions)), parents)
     wave_of = {image_id: index for index, wave in enumerate(waves) for image_id in wave}
-    in_waves = sorted(plan.removals, key=lambda d: wave_of[d.id])
-    return PrunePlan(tuple(in_waves) + plan.kept, waves=tuple(waves))
+    in_waves = sorted(deletions, key=lambda d: wave_of[d.id])
+    kept.sort(key=lambda d: (d.reason, d.names, d.id))
+    # Untagging never waits for anything: with the first wave.
+    first = (waves[0] if waves else frozenset()) | {d.id for d in untags}
+    return PrunePlan(tuple(untags + in_waves + kept), waves=(first, *waves[1:]))
 
 
 def _image_context(images: t.Sequence[Image], containers: t.Iterable[Container], policy: ImagePolicy,

@@ -42,6 +42,10 @@ class HostPolicy:
     containers: ContainerPolicy | None = None
     images: ImagePolicy | None = None
     engine: EnginePrunePolicies = field(default_factory=EnginePrunePolicies)
+    # How containers go: with their anonymous volumes (when no volume plan removes them), and how long
+    # a named running one has to stop.
+    keep_volumes: bool = True
+    stop_timeout: int = 10
 
 
 @dataclass(frozen=True)

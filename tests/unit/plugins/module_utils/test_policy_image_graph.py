@@ -256,3 +256,65 @@ def test_without_a_graph_the_listed_parents_are_used():
     plan = plan_image_removals(images, [container("c1", image=CHILD)], ImagePolicy(scope="unused",
                                keep_unpullable=False), NOW)
     assert {d.id: d.reason for d in plan.kept} == {BASE: "parent_of_kept", CHILD: "in_use"}
+
+
+# ------------------------------------------------------------------ named objects (a decommissioned service)
+
+
+def test_named_containers_go_even_running_unless_protected():
+    containers = [container("web-id-0000000", name="web", state="running", restart_policy="always"),
+                  container("db-id-00000000", name="db", labels={"protect": ""}),
+                  container("job-id-0000000", name="job")]
+    policy = ContainerPolicy(remove=("web", "db", "absent"), exclude_labels=(PROTECT,), max_removals=1, older_than=0)
+    plan = plan_container_removals(containers, policy, NOW)
+    assert removals(plan) == [("web-id-0000000", "named"), ("job-id-0000000", "older_than")]  # the cap is the policy's
+    assert [(d.id, d.reason) for d in plan.kept] == [("db-id-00000000", "excluded_label")]
+
+
+def test_a_container_is_named_by_id_prefix_of_twelve():
+    cid = long_id("by-id")
+    plan = plan_container_removals([container(cid, name="x", state="running")], ContainerPolicy(remove=(cid[:12],)), NOW)
+    assert removals(plan) == [(cid, "named")]
+    assert not plan_container_removals([container(cid, name="x", state="running")],
+                                       ContainerPolicy(remove=(cid[:11],)), NOW).removals
+
+
+def test_named_images_deleted_untagged_or_kept():
+    images = [image(BASE, "shop/web:1", "shop/web:stable", created=100), image(CHILD, "shop/api:1", created=90),
+              image(OTHER, "shop/db:1", created=80, labels={"protect": ""}), image(MIDDLE, "shop/old:1", created=70)]
+    users = [container("c1", image=CHILD), container("c2", image=MIDDLE)]
+    policy = ImagePolicy(remove=("shop/web:1", "shop/api:1", "shop/db:1", "shop/old:1", "shop/new"),
+                         exclude_labels=(PROTECT,))  # shop/new means shop/new:latest: no such image
+    plan = plan_image_removals(images, users, policy, NOW, removed_containers={"c2"})
+    # one of two tags: untagged, even though nothing else would remove it; the user of shop/old goes in this run
+    assert removals(plan) == [(BASE, "untagged"), (MIDDLE, "named")]
+    assert plan.removals[0].names == ("shop/web:1",) and plan.removals[0].size == 0
+    assert {d.id: d.reason for d in plan.kept} == {CHILD: "in_use", OTHER: "excluded_label"}
+
+
+def test_a_named_parent_waits_for_its_children_or_stays():
+    images = [image(BASE, "base/p:1", created=100), image(CHILD, "child/c:1", created=50, parent=BASE)]
+    alone = plan_image_removals(images, [], ImagePolicy(remove=("base/p:1",)), NOW, parents=chain(BASE, CHILD))
+    assert {d.id: d.reason for d in alone.kept} == {BASE: "parent_of_kept", CHILD: "not_dangling"}
+    both = plan_image_removals(images, [], ImagePolicy(remove=("base/p:1", CHILD)), NOW, parents=chain(BASE, CHILD))
+    assert removals(both) == [(CHILD, "named"), (BASE, "named")]
+    assert both.waves == (frozenset({CHILD}), frozenset({BASE}))
+
+
+def test_a_named_parent_of_a_capped_child_stays():
+    images = [image(BASE, "base/p:1", created=100), image(CHILD, "child/c:1", created=50, parent=BASE),
+              image(OTHER, "other/o:1", created=60)]
+    policy = ImagePolicy(scope="unused", keep_unpullable=False, max_removals=1, remove=("base/p:1",))
+    plan = plan_image_removals(images, [], policy, NOW, parents=chain(BASE, CHILD))
+    # The cap takes OTHER (oldest ready); CHILD stays, so the named BASE cannot go.
+    assert removals(plan) == [(OTHER, "unused")]
+    assert {d.id: d.reason for d in plan.kept} == {BASE: "parent_of_kept", CHILD: "max_removals"}
+
+
+def test_with_policy_pruning_off_only_the_named_are_decided():
+    containers = [container("web-id-0000000", name="web"), container("job-id-0000000", name="job")]
+    plan = plan_container_removals(containers, ContainerPolicy(remove=("web",), only_named=True), NOW)
+    assert removals(plan) == [("web-id-0000000", "named")] and not plan.kept
+    images = [image(BASE, "base/p:1"), image(OTHER)]
+    plan = plan_image_removals(images, [], ImagePolicy(remove=("base/p:1",), only_named=True), NOW)
+    assert removals(plan) == [(BASE, "named")] and not plan.kept
