@@ -19,7 +19,7 @@ description:
     M(tidy.docker.image_prune) (stopped containers without a restart policy that brings them back; dangling images).
     Volumes, networks and build cache are pruned only when their option is given; volumes hold data.
   - Each kind takes the options of the module that prunes it alone, grouped under the kind, with the same meaning,
-    the same checks and the same reasons (see U(https://github.com/tidy-docker/tidy.docker/blob/main/docs/policies.md)).
+    the same checks and the same reasons (see L(the policies, docs/policies.md)).
   - Anything carrying O(protect_label) is never removed, whatever the kind; reason V(excluded_label).
   - Objects named in O(containers.remove) and O(images.remove) (a decommissioned service and its images) are part of
     the same plan, so the images their containers used are freed in the same run too.
@@ -239,7 +239,7 @@ seealso:
   - module: tidy.docker.engine_prune
   - name: How tidy.docker decides
     description: Every rule and reason, in order.
-    link: https://github.com/tidy-docker/tidy.docker/blob/main/docs/policies.md
+    link: docs/policies.md
 author:
   - Tidy Docker maintainers (@tidy-docker)
 """

@@ -93,7 +93,6 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
                              f"use 1 to {PARALLEL_LIMIT} concurrent engine calls")
     protect = (protect_selector(params["protect_label"]),)
     containers, images = params["containers"], params["images"]
-    volumes, networks, cache = params["volumes"], params["networks"], params["build_cache"]
     container_policy = image_policy = None
     if _planned(containers):
         container_policy = within_kind("containers", lambda: container_policy_from_params(dict(containers, parallel=1)))
@@ -108,18 +107,25 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
         image_policy = replace(image_policy, exclude_labels=image_policy.exclude_labels + protect,
                                remove=within_kind("images", lambda: _references(images["remove"])),
                                only_named=not _on(images))
-    return HostPolicy(containers=container_policy, images=image_policy,
+    return HostPolicy(containers=container_policy, images=image_policy, engine=_engine_policies(params, protect),
                       keep_volumes=bool((containers or {}).get("keep_volumes", True)),
-                      stop_timeout=int((containers or {}).get("stop_timeout") or 0), engine=EnginePrunePolicies(
-        volumes=VolumePolicy(anonymous=volumes["anonymous"], named=volumes["named"], exclude_labels=within_kind(
-            "volumes", lambda: label_selectors(volumes["exclude_labels"], "exclude_labels")) + protect)
-        if _on(volumes) else None,
-        networks=NetworkPolicy(exclude_labels=within_kind(
-            "networks", lambda: label_selectors(networks["exclude_labels"], "exclude_labels")) + protect)
-        if _on(networks) else None,
-        build_cache=BuildCachePolicy(older_than=within_kind(
-            "build_cache", lambda: build_cache_age(cache["older_than"], "older_than"))) if _on(cache) else None,
-    ))
+                      stop_timeout=int((containers or {}).get("stop_timeout") or 0))
+
+
+def _engine_policies(params: t.Mapping[str, t.Any], protect: tuple[LabelSelector, ...]) -> EnginePrunePolicies:
+    volumes, networks, cache = params["volumes"], params["networks"], params["build_cache"]
+    volume_policy = network_policy = cache_policy = None
+    if _on(volumes):
+        exclude = within_kind("volumes", lambda: label_selectors(volumes["exclude_labels"], "exclude_labels"))
+        volume_policy = VolumePolicy(anonymous=volumes["anonymous"], named=volumes["named"],
+                                     exclude_labels=exclude + protect)
+    if _on(networks):
+        exclude = within_kind("networks", lambda: label_selectors(networks["exclude_labels"], "exclude_labels"))
+        network_policy = NetworkPolicy(exclude_labels=exclude + protect)
+    if _on(cache):
+        cache_policy = BuildCachePolicy(older_than=within_kind(
+            "build_cache", lambda: build_cache_age(cache["older_than"], "older_than")))
+    return EnginePrunePolicies(volumes=volume_policy, networks=network_policy, build_cache=cache_policy)
 
 
 def _references(texts: t.Iterable[str]) -> tuple[str, ...]:
