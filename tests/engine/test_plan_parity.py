@@ -448,14 +448,29 @@ def _named(state: EngineState, object_id: str) -> str:
     return f"{object_id.split(':', 1)[-1][:12]} {' '.join(names)}"
 
 
+def _listed_path(state: EngineState, ancestor: str, descendant: str) -> bool:
+    """Whether every image from ``descendant`` up to ``ancestor`` is one the listing the modules read shows."""
+    current = str(state.images[descendant].get("ParentId") or "")
+    while current and current != ancestor:
+        if current not in state.top_level:
+            return False
+        current = str(state.images[current].get("ParentId") or "")
+    return current == ancestor
+
+
 def _stays_note(kind: str, object_id: str, before: EngineState, after: EngineState) -> str:
-    """Whether an image had children, and whether one is still there: what the engine refuses to delete."""
-    descendants = before.descendants(object_id) if kind == "image" else set()
-    if descendants & set(after.images):
-        return " (parent of an image that stays)"
-    if descendants:
-        return " (its descendants went in the same run)"
-    return ""
+    """Whether an image had children, whether one is still there (what the engine refuses to delete), and
+    whether the modules could see the link: a child built with two instructions hangs under a hidden
+    untagged image, which neither `docker images` nor system df lists."""
+    descendants = before.descendants(object_id) & before.top_level if kind == "image" else set()
+    if not descendants:
+        return ""
+    staying = descendants & set(after.images)
+    relevant = staying or descendants
+    link = "" if any(_listed_path(before, object_id, d) for d in relevant) else ", only through a hidden image"
+    if staying:
+        return f" (parent of an image that stays{link})"
+    return f" (its descendants went in the same run{link})"
 
 
 def compare_step(step: Step, sdk: t.Any, before: EngineState, after: EngineState) -> list[Difference]:
