@@ -65,7 +65,7 @@ def _seeds_from_env() -> list[int]:
         return list(DEFAULT_SEEDS)
     seeds: list[int] = []
     for part in text.split(","):
-        first, _, last = part.strip().partition("-")
+        first, _dash, last = part.strip().partition("-")
         seeds.extend(range(int(first), int(last or first) + 1))
     return seeds
 
@@ -140,9 +140,9 @@ def fixture_spec(seed_number: int) -> FixtureSpec:
             steps = rng.choice((1, 2))
         depth.append(1 if parent is None else depth[parent] + 1)
         drafts.append((parent, steps, rng.choices(("none", "one", "two"), weights=(1, 2, 1))[0]))
-    if all(kind == "none" for _, _, kind in drafts):
+    if all(draft[2] == "none" for draft in drafts):
         drafts[-1] = (drafts[-1][0], drafts[-1][1], "one")
-    named = [i for i, (_, _, kind) in enumerate(drafts) if kind != "none"]
+    named = [i for i, draft in enumerate(drafts) if draft[2] != "none"]
     nodes = []
     for i, (parent, steps, kind) in enumerate(drafts):
         first = f"r{rng.randint(0, 2)}:{'d' if kind == 'none' else 't'}{i}"
@@ -696,7 +696,7 @@ def batches(docker_host: str, sdk: t.Any, collection_root: Path, tmp_path_factor
 @pytest.mark.parametrize(("seed_number", "pair"), [(s, p) for s in SEEDS for p in range(POLICIES)],
                          ids=[f"seed-{s:03d}-pair-{p}" for s in SEEDS for p in range(POLICIES)])
 def test_check_plans_what_the_real_run_does(seed_number: int, pair: int, batches: Batches,
-                                             timings: t.Callable[[str, float], None]) -> None:
+                                            timings: t.Callable[[str, float], None]) -> None:
     first = seed_number not in batches.notes
     outcome = batches.outcome(seed_number, pair)
     if first:
