@@ -8,7 +8,7 @@ VENV    ?= $(CURDIR)/.venv
 SANDBOX := $(CURDIR)/.sandbox
 ARGS    ?=
 
-.PHONY: help setup test sanity lint units integration core216 engine compat connections molecule sandbox sandbox-stop demo bench build clean
+.PHONY: help setup test sanity lint units integration core216 engine compat connections molecule sandbox sandbox-stop demo bench build docs clean
 
 help:
 	@echo "make setup         install docker.io, busybox-static, docker-registry, debootstrap, ssh (apt), .venv, .venv-core216, ansible-test stand-in"
@@ -21,6 +21,7 @@ help:
 	@echo "make demo          throwaway engine + clutter: the host, the clean_host plan, the run, the rerun (scripts/demo.sh)"
 	@echo "make bench         benchmarks by hand, not part of make test (bench/README.md; ARGS=--sizes 500x150 ...)"
 	@echo "make build         ansible-galaxy collection build into .tmp/"
+	@echo "make docs          regenerate docs/modules/NAME.md from the modules' DOCUMENTATION, EXAMPLES and RETURN"
 	@echo "make clean         stop the sandbox, remove .tmp/ and tests/output/"
 
 setup:
@@ -52,6 +53,9 @@ bench: setup
 build: setup
 	@mkdir -p .tmp
 	@$(VENV)/bin/ansible-galaxy collection build --force --output-path .tmp
+
+docs: setup
+	@$(VENV)/bin/python scripts/module_docs.py
 
 clean:
 	@if [ -e $(SANDBOX) ]; then bash scripts/engine.sh stop $(SANDBOX); fi

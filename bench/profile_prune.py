@@ -113,11 +113,11 @@ def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
     inventory = step("images_from_engine", lambda: read.images_from_engine(client))
     step("info", lambda: client.call(client.api.info))
     plan = step("plan_image_removals", lambda: plan_image_removals(
-        inventory.images, containers, ImagePolicy(scope="unused", keep_unpullable=False), now_utc(), {}))
-    by_id = {image.id: image for image in inventory.images}
+        inventory.images, containers, ImagePolicy(scope="unused", keep_unpullable=False), now_utc(), {},
+        parents=read.image_parents(client)))
     users = step("users_per_image", lambda: read.users_per_image(client))
     image_outcome = step(f"apply_plan images (parallel {parallel})", lambda: apply.apply_plan(
-        plan, apply.image_remover(client, users, False), parallel, waves=apply.children_first_waves(plan, by_id)))
+        plan, apply.image_remover(client, users, False), parallel))
     step("image disk usage after", lambda: read.disk_usage_of(client, "images"))
     step("prune_result", lambda: report.prune_result(image_outcome, "tags", False, True, 0))
     client.close()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 TOOL_NAMES = {
     "engine": "docker container prune && docker image prune -a (reference)",
+    "prune": "ansible -m tidy.docker.prune (one plan, one task)",
     "modules": "ansible -m container_prune, -m image_prune",
     "role": "ansible-playbook tidy.docker.clean_host",
     "sdk": "naive serial SDK loop",

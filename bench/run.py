@@ -23,6 +23,7 @@ sweep   the modules with ``parallel`` set to each value of ``--sweep``, interlea
 
 Tools:
 engine   docker container prune -f && docker image prune -a -f   (the reference)
+prune    ansible -m tidy.docker.prune: containers and images in one plan, one task
 modules  ansible -m tidy.docker.container_prune, then -m tidy.docker.image_prune (timed together)
 role     ansible-playbook tidy.docker.clean_host with the equivalent policy
 sdk      bench/naive_sdk.py: list, then remove one object at a time
@@ -52,7 +53,7 @@ sys.path.insert(0, str(BENCH))
 import fixtures  # noqa: E402
 import seed  # noqa: E402  (scripts/seed.py, put on sys.path by fixtures)
 
-TOOLS = ("engine", "modules", "role", "sdk")
+TOOLS = ("engine", "prune", "modules", "role", "sdk")
 BASELINE = "baseline"  # tool 2 with the collection of --baseline REV
 SETTLE_SECONDS = 5.0
 # ad-hoc output of the default (minimal) callback: "localhost | CHANGED => {...}"
@@ -160,6 +161,12 @@ class Ansible:
     def container_args(self, **extra: t.Any) -> dict[str, t.Any]:
         return {"docker_host": self.docker_host, "exclude_restart_policies": [], **extra}
 
+    def prune_args(self, **extra: t.Any) -> dict[str, t.Any]:
+        """tidy.docker.prune with the policies of container_args and image_args, in one plan."""
+        return {"docker_host": self.docker_host, "containers": {"exclude_restart_policies": []},
+                "images": {"scope": "unused", "keep_unpullable": False}, "usage_state_path": str(self.usage_state),
+                **extra}
+
     def image_args(self, **extra: t.Any) -> dict[str, t.Any]:
         return {"docker_host": self.docker_host, "scope": "unused", "keep_unpullable": False,
                 "usage_state_path": str(self.usage_state), **extra}
@@ -190,6 +197,16 @@ def run_tool(tool: str, ansible: Ansible, fixture: fixtures.Fixture, parallel: i
         wanted = [len(fixture.exited), len(fixture.removable_images)]
         if record["removed"] != wanted:
             raise RuntimeError(f"modules reported {record['removed']} removed, expected {wanted}")
+    elif tool == "prune":
+        start = time.monotonic()
+        pruned, _seconds, processes = ansible.adhoc("tidy.docker.prune", ansible.prune_args(
+            **({"parallel": parallel} if parallel else {})))
+        record["seconds"] = time.monotonic() - start
+        record["processes"] = processes
+        record["removed"] = [pruned["by_kind"]["container"]["removed_count"], pruned["by_kind"]["image"]["removed_count"]]
+        wanted = [len(fixture.exited), len(fixture.removable_images)]
+        if record["removed"] != wanted:
+            raise RuntimeError(f"prune reported {record['removed']} removed, expected {wanted}")
     elif tool == "role":
         extra_vars = {
             "clean_host_docker_host": host,

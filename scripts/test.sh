@@ -24,7 +24,8 @@
 # tests/integration/integration_config.yml (docker_host, registry); tests/engine gets the
 # engine as TIDY_TEST_DOCKER_HOST. The lint stage runs ansible-lint (production profile,
 # offline, over the whole tree), antsibull-docs lint-collection-docs --plugin-docs,
-# antsibull-changelog lint, and ruff, mypy and radon over plugins/ and tests/ on the copy.
+# antsibull-changelog lint, ruff, mypy and radon over plugins/ and tests/ (and
+# scripts/module_docs.py), and whether docs/modules/ is current (scripts/module_docs.py --check), on the copy.
 # The core216 stage runs the units and integration stages again with .venv-core216
 # (ansible-core 2.16, the lowest version meta/runtime.yml admits; tests/requirements-core216.txt),
 # on the same engine; its results are counted as core216-units and core216-integration. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
@@ -293,7 +294,7 @@ fi
 # ------------------------------------------------------------------ lint
 # Each check is one result line "NAME RC" in LOGS/lint.results; record counts them.
 if wants lint; then
-    echo "== lint: ansible-lint --profile production --offline; antsibull-docs lint-collection-docs --plugin-docs; antsibull-changelog lint; ruff; mypy; radon"
+    echo "== lint: ansible-lint --profile production --offline; antsibull-docs lint-collection-docs --plugin-docs; antsibull-changelog lint; ruff; mypy; radon; module pages"
     t0=$SECONDS
     : >"$LOGS/lint.results"
     # The whole tree (.ansible-lint excludes tests/output); ansible-lint resolves the
@@ -309,7 +310,7 @@ if wants lint; then
     # Python gates over plugins/ and tests/ (settings in pyproject.toml): ruff (with import sorting);
     # mypy twice: plugins/ against Python 3.9 (the oldest managed node), everything against the
     # controller's Python; radon: no function more complex than C (`radon cc -n D` prints nothing).
-    run "$LOGS/lint-ruff.log" ruff check --no-cache --output-format concise plugins tests
+    run "$LOGS/lint-ruff.log" ruff check --no-cache --output-format concise plugins tests scripts/module_docs.py
     echo "ruff $?" >>"$LOGS/lint.results"
     run "$LOGS/lint-mypy-py39.log" env MYPYPATH="$WORK" mypy --cache-dir "$WORK/mypy-cache" --python-version 3.9 \
         -p ansible_collections.tidy.docker.plugins
@@ -317,10 +318,14 @@ if wants lint; then
     run "$LOGS/lint-mypy.log" env MYPYPATH="$WORK" mypy --cache-dir "$WORK/mypy-cache" \
         -p ansible_collections.tidy.docker.plugins -p ansible_collections.tidy.docker.tests
     echo "mypy $?" >>"$LOGS/lint.results"
-    run "$LOGS/lint-radon.log" bash -c 'out=$(radon cc -n D -s plugins tests) || exit 2
+    run "$LOGS/lint-radon.log" bash -c 'out=$(radon cc -n D -s plugins tests scripts/module_docs.py) || exit 2
         [ -z "$out" ] && echo "radon: no function worse than C" && exit 0
         echo "radon: functions worse than C (split them):"; echo "$out"; exit 1'
     echo "radon $?" >>"$LOGS/lint.results"
+    # docs/modules/NAME.md is generated from each module's DOCUMENTATION, EXAMPLES and RETURN
+    # (`make docs`); a page that differs from what the generator writes now fails here.
+    run "$LOGS/lint-module-docs.log" "$PY" scripts/module_docs.py --check
+    echo "module-docs $?" >>"$LOGS/lint.results"
     record lint 0 "$LOGS/lint.results" $((SECONDS - t0))
 fi
 

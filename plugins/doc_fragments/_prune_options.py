@@ -7,7 +7,7 @@ from __future__ import annotations
 class ModuleDocFragment:
     """Options every prune module shares.
 
-    Mirrors ``COMMON_PRUNE_SPEC`` in ``plugins/module_utils/_prune/options.py``; validate-modules compares the two.
+    Mirrors ``RUN_SPEC`` and ``max_removals`` in ``plugins/module_utils/_prune/options.py``; validate-modules compares them.
     """
 
     DOCUMENTATION = r"""

@@ -1,11 +1,11 @@
 # Copyright: tidy.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""``concurrently``: a thread-pool ``map`` for the many small, latency-bound engine requests (pure)."""
+"""Thread pools for the many small, latency-bound engine requests: ``concurrently`` and ``in_dependency_order`` (pure)."""
 
 from __future__ import annotations
 
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 # Inspects are small and latency-bound; a few in flight hide the round trips
 # without crowding a 2-core engine host.
@@ -21,3 +21,38 @@ def concurrently(function: t.Callable[[T], R], items: t.Sequence[T], workers: in
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         return list(pool.map(function, items))
+
+
+K = t.TypeVar("K", bound=t.Hashable)
+
+
+def in_dependency_order(function: t.Callable[[K], R], items: t.Sequence[K], after: t.Mapping[K, t.Collection[K]],
+                        workers: int) -> dict[K, R]:
+    """``function`` on every item over a thread pool, each started only once the items it comes ``after``
+    (those among ``items``) have finished; results by item.
+
+    Waves would wait for the slowest item of a wave; here an item goes as soon as what it waits
+    for is done, so independent chains of work overlap (an image right after its last user).
+    """
+    known = set(items)
+    waiting = {item: {other for other in after.get(item, ()) if other in known and other != item} for item in items}
+    followers: dict[K, list[K]] = {}
+    for item, before in waiting.items():
+        for other in before:
+            followers.setdefault(other, []).append(item)
+    results: dict[K, R] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items) or 1))) as pool:
+        running = {pool.submit(function, item): item for item, before in waiting.items() if not before}
+        while running:
+            done, _pending = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = running.pop(future)
+                results[item] = future.result()
+                for follower in followers.get(item, ()):
+                    waiting[follower].discard(item)
+                    if not waiting[follower]:
+                        running[pool.submit(function, follower)] = follower
+    missing = [item for item in items if item not in results]
+    if missing:  # a cycle: never from the planner, which orders a forest; say so rather than hang
+        raise ValueError(f"{len(missing)} items wait for each other")
+    return results

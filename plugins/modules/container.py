@@ -15,6 +15,16 @@ description:
     the result says which settings drifted in RV(drifted), and diff mode shows them before and after.
     Only settings the task sets are compared, and values the image supplies itself (its environment,
     labels and volumes) do not count as drift.
+  - Recreating stops the old container if it runs (honouring O(stop_timeout) and O(force_kill)), removes it, and
+    creates it again with exactly the task's settings; anything set on the old container by other means (memory
+    limits, extra mounts) is not carried over. O(recreate=true) forces a recreation even without drift.
+  - >-
+    Spelling is not drift. The order of O(env) keys, V(sleep 300) and V([sleep, "300"]) for O(command) (a string
+    is split like a shell does), V(8080:80) and V(8080:80/tcp), V(/srv:/srv) and V(/srv/:/srv:rw), O(network_mode)
+    V(bridge) and V(default), O(restart_policy) V("no") and the engine's empty policy all compare equal. Removing a
+    variable the task used to set is drift (the container still has it).
+  - The image is compared by id. A tag that now points at another image (a new pull, a re-tag) is drift of
+    O(image); another tag of the same image is not.
   - With O(detach=false) the container runs to completion, like C(docker run IMAGE cal), and the task returns
     its RV(exit_code) and RV(output).
   - RV(actions) lists what was done (or, in check mode, would be done), in order.
@@ -27,7 +37,7 @@ options:
   state:
     description:
       - V(started) creates the container if it is missing (like C(docker run -d)) and starts it if it is
-        not running.
+        not running (unpausing a paused one).
       - V(present) creates it if missing, without starting it. A recreated container that was running is
         started again.
       - V(stopped) stops it if it runs (C(docker stop), or C(docker kill) with O(force_kill=true)). A missing
@@ -35,6 +45,8 @@ options:
       - V(restarted) always restarts it (C(docker restart)) and always reports a change, like a handler;
         a missing container is created and started.
       - V(absent) stops it if it runs, then removes it (C(docker rm)); see O(keep_volumes).
+      - With every state but V(absent), a container whose settings drifted is recreated first; V(present) and
+        V(stopped) leave it not started (V(present) starts it again if it was running).
     type: str
     choices: [present, started, stopped, restarted, absent]
     default: started
@@ -153,8 +165,12 @@ options:
       - Names in any case, with or without the C(CAP_) prefix (V(sys_admin), V(CAP_SYS_ADMIN)), or V(ALL) for every
         capability. Compared as a set in that normalised form, so spelling and order do not matter.
       - Not compared when not set; V([]) means "none added".
-      - Docker 20.10 knows no capability newer than C(AUDIT_READ); on an engine of API 1.41 the module refuses
-        V(PERFMON), V(BPF) and V(CHECKPOINT_RESTORE) before anything changes.
+      - >-
+        Every name of capabilities(7) is accepted. Docker 20.10 knows no capability newer than C(AUDIT_READ) and
+        refuses such a name only when creating, after a recreation has removed the old container; so on an engine of
+        API 1.41 the module refuses V(PERFMON), V(BPF) and V(CHECKPOINT_RESTORE) before anything changes, in check
+        mode too. Newer engines judge them themselves, and a refusal is reported as V(cap_add: the engine at ...
+        does not know capability 'CAP_PERFMON', so container 'h1' was not created; ...).
     type: list
     elements: str
     aliases: [capabilities]
@@ -192,7 +208,7 @@ options:
         running inside the container needs together with a bind mount of V(/sys/fs/cgroup); V(private) gives the
         container its own.
       - Not compared when not set; new containers get the engine's default (V(host) on cgroup v1 hosts, V(private)
-        on cgroup v2).
+        on cgroup v2). An engine that does not report the mode (API older than 1.41) is not compared on it.
     type: str
     choices: [host, private]
   tmpfs:
@@ -211,7 +227,7 @@ options:
         O(state=restarted).
       - With V(false), a container that already ran to completion with the same settings is not run again;
         the task reports its last exit code and output and no change. Use O(state=restarted) or O(recreate=true)
-        to run it again.
+        to run it again; the output is that of the last run only.
     type: bool
     default: true
   wait_timeout:
@@ -232,6 +248,8 @@ options:
       - With O(detach=false), fail the task when the container exits with a non-zero code. The failure message
         gives the code and the last lines of output.
       - V(false) accepts any exit code and returns it in RV(exit_code). Errors of the engine or of options fail regardless.
+      - A failed attached run still returns RV(actions), RV(exit_code), RV(output) and RV(container), so a play can
+        inspect what happened.
     type: bool
     default: true
   recreate:
@@ -263,17 +281,52 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     details:
-      - Check mode predicts the actions of a real run exactly, including a pull of a missing image (the
-        registry is asked for the image's digest, nothing is pulled).
+      - Check mode runs the same decision as a real run and predicts its RV(actions) exactly. With O(pull=missing)
+        and an absent image, or O(pull=always), the registry is asked for the image's digest (nothing is pulled);
+        the prediction says V(pulled), and whether the pulled image is the one an existing container already runs.
       - An attached run (O(detach=false)) that would run reports no RV(exit_code) or RV(output) in check mode.
   diff_mode:
     details:
-      - The diff shows the state and every compared setting the task sets, before and after. In check mode, the
-        C(image_id) in RV(diff.after) of an image not pulled yet is V(null).
+      - The diff shows the state (an engine status or V(absent)) and every compared setting the task sets, before and
+        after, in normalised form (ports as C([IP:]HOST:PORT/PROTO), volumes as C(-v) strings, O(env) and O(labels)
+        as dicts narrowed to what the task answers for). In check mode, the C(image_id) in RV(diff.after) of an
+        image not pulled yet is V(null).
   idempotent:
     details:
       - O(state=restarted) and O(recreate=true) report a change on every run, by design.
     support: partial
+notes:
+  - >-
+    Docker 20.10 accepts a bad O(tmpfs) option, a malformed device rule or a seccomp file path when creating a
+    container and refuses them only when starting it, after a recreation has already removed the old container. The
+    module checks each value first and fails with one sentence. The engine does not read seccomp files, so pass the
+    profile's text (V(seccomp={{ lookup('file', 'profile.json'\) }})).
+  - Every failure is one sentence naming the option, the value and the fix, and nothing is changed when an option
+    is wrong. The notes below give the start of each sentence.
+  - >-
+    Images. Missing with O(pull=never), V(image: 'x:1' is not on the engine at ... and pull is never; pull it first
+    (docker pull x:1\) or set pull: missing.); not in the registry, or the registry unreachable,
+    V(image: 'x:1' could not be pulled (...\); check the name and tag, ...); an invalid reference,
+    V(image: 'Tidy/Upper:Case' is not a valid image reference; ...); a missing container and no O(image),
+    V(image: container 'web' does not exist, so an image is needed to create it; set image ...).
+  - >-
+    The engine's refusals. A network that does not exist (checked before anything changes, in check mode too),
+    V(network_mode: 'shop' is not a network of the engine at ...; create it first ...); a host port that is taken
+    (engines with a bridge network), V(published_ports: host address 0.0.0.0:8080 is already taken by another
+    container or process, so container 'web' was created but not started; ...); a program the image does not have
+    (found only when starting, so check mode cannot predict it), V(command: the image has no program 'nosuchcmd'
+    (executable file not found in $PATH\), so container 'web' was created but not started; ...).
+  - >-
+    Bad values. V(published_ports: 'localhost:8080:80' has 'localhost' where a host IP address belongs; ...) and the
+    like for ports, volumes, environment values and command quoting; V(cap_add: 'SYS_ADMN' is not a Linux
+    capability; use a name such as SYS_ADMIN ...), V(security_opts: 'seccomp=/etc/docker/seccomp.json' names a file,
+    which the engine does not read; ...), V(tmpfs: '/tmp:size=lots' has 'size=lots', an invalid size; ...); a
+    capability newer than an API 1.41 engine, V(cap_add: 'CAP_PERFMON' is not known to the engine at ... (API 1.41,
+    Docker 20.10, knows none newer than AUDIT_READ\); drop it from cap_add, or use a newer engine.)
+  - >-
+    Attached runs. A non-zero exit, V(Container 'job' exited with code 3; fix its command or image, or set
+    fail_on_error: false ... Last output: ...); a run longer than O(wait_timeout), V(wait_timeout: container 'job'
+    was still running after 30 seconds, so it was killed; ...).
 seealso:
   - module: tidy.docker.container_info
     description: Read the container's logs and the C(docker ps -a) view.
@@ -282,6 +335,11 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web-01 -m tidy.docker.container -a 'name=demo image=busybox:1.36 command=cal detach=false'
+#   ansible web-01 -m tidy.docker.container -a 'name=hello state=stopped stop_timeout=2'
+#   ansible web-01 -m tidy.docker.container -a 'name=hello state=absent' --check --diff
+
 - name: Run a command to completion and print its output, like docker run busybox cal
   tidy.docker.container:
     name: calendar
@@ -371,6 +429,12 @@ EXAMPLES = r"""
     recreate: true
   register: migrate
 
+# The fleet tests run each Debian "host" like this; it is the task form of
+#   docker run -d --cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined
+#     --security-opt apparmor=unconfined --device-cgroup-rule 'a *:* rwm' --cgroupns host
+#     -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /tmp:size=64m --network host
+#     -v DIR:/var/lib/docker -v FILE:/boot.sh:ro -e K=V IMAGE /bin/sh /boot.sh
+# and a container made by that command is no drift from it: the module adopts it without recreating it.
 - name: A host with its own Docker engine inside (a Debian image with docker.io), without --privileged
   tidy.docker.container:
     name: host-01
@@ -409,12 +473,20 @@ actions:
     - What was done (in check mode, what would be done), in order. Empty when nothing had to change.
     - C(pulled), C(created), C(recreated) (stopped if running, removed, created again), C(started), C(unpaused),
       C(stopped), C(killed), C(restarted), C(removed).
+    - C(changed) is true exactly when it is not empty. Typical lists are V([pulled, created, started]) (a first
+      C(docker run -d)), V([]) (nothing to do), V([recreated, started]) (drift) and V([stopped, removed])
+      (O(state=absent) on a running container).
   returned: always
   type: list
   elements: str
   sample: [recreated, started]
 drifted:
-  description: The compared settings in which the existing container differed from the task, which made it recreate.
+  description:
+    - The compared settings in which the existing container differed from the task, which made it recreate.
+    - The compared settings are O(image), O(command), O(entrypoint), O(env), O(labels), O(published_ports),
+      O(volumes), O(restart_policy) (and O(restart_retries)), O(network_mode), O(interactive), O(tty), O(init),
+      O(privileged), O(cap_add), O(cap_drop), O(security_opts), O(device_cgroup_rules), O(cgroupns_mode) and
+      O(tmpfs).
   returned: always
   type: list
   elements: str

@@ -11,6 +11,9 @@ version_added: 0.1.0
 description:
   - Lists containers like C(docker ps -a), each with the state details C(docker inspect) knows
     (exit code, start and finish times, restart count and policy), and optionally its last log lines.
+  - Selection works like C(docker ps). O(all=false) lists only running containers, O(last) the N newest, and
+    O(filters) are the engine's. The order is newest first.
+  - A container that disappears between the listing and its inspection (another actor removed it) is simply left out.
   - Read-only, it never changes anything on the host.
 options:
   name:
@@ -67,6 +70,11 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web-01 -m tidy.docker.container_info -a 'name=web logs_tail=20'
+#   ansible web-01 -m tidy.docker.container_info -a '{"filters": {"status": "exited"}}'
+#   ansible web-01 -m tidy.docker.container_info -a 'last=3 size=true'
+
 - name: Everything docker ps -a shows
   tidy.docker.container_info:
   register: ps

@@ -12,8 +12,8 @@ description:
   - Plans first, then removes exactly the planned containers; check mode returns the same plan without
     touching anything.
   - Every container looked at is returned in RV(removed) or RV(kept) with a reason.
-  - Never removes a running, paused or restarting container. A never-started (V(created)) container ages from
-    its creation time, an exited one from its finish time.
+  - Never removes a running, paused or restarting container, whatever the options. A never-started (V(created))
+    container ages from its creation time, an exited one from its finish time.
   - A stopped container with restart policy V(always) or V(unless-stopped) is a service the engine brings back
     on reboot, and is spared unless O(exclude_restart_policies) is emptied.
   - Races with other actors are recorded, not fatal. A container started, removed or changed after planning
@@ -21,7 +21,9 @@ description:
 options:
   statuses:
     description:
-      - The stopped states to prune.
+      - The stopped states to prune; add V(created) for never-started containers.
+      - Stopped containers in other states are kept with reason V(not_selected) (with the default, those never
+        started).
     type: list
     elements: str
     choices: [exited, created, dead]
@@ -68,6 +70,7 @@ options:
   keep_volumes:
     description:
       - Keep the anonymous volumes of removed containers. V(false) removes them with the container, like C(docker rm -v).
+      - Named volumes and bind mounts are never removed.
     type: bool
     default: true
 extends_documentation_fragment:
@@ -75,7 +78,18 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options
+notes:
+  - Prune containers before images. An image stays V(in_use) for M(tidy.docker.image_prune) as long as any container
+    created from it exists, stopped ones included.
+  - >-
+    Bad option values fail before anything is removed, in one sentence naming the value, for example
+    V(older_than: '7x' is not a duration; …), V(max_removals: -1 is negative; …),
+    V(parallel: 0 is out of range; use 1 to 64 concurrent engine calls.) or
+    V(labels: '=batch' has no label key; use key or key=value.)
 seealso:
+  - name: How the prune modules decide
+    link: docs/policies.md
+    description: The rules in their order, every reason, check mode as the plan, races between plan and removal.
   - module: tidy.docker.image_prune
   - module: tidy.docker.container_info
 author:
@@ -83,6 +97,14 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web -m tidy.docker.container_prune -a 'older_than=1d' --check
+#   ansible web -m tidy.docker.container_prune -a 'older_than=1d exclude_labels=tidy.docker.keep=true'
+# The samples under Return values are from a check-mode run on a demo host (make sandbox):
+#   ansible web-01 -m tidy.docker.container_prune -a 'older_than=0s' --check
+# There the never-started shop-cron-created is not_selected, because created is not among the default
+# statuses, and tidy-keep-me would be spared with exclude_labels=tidy.docker.keep=true.
+
 - name: Remove containers that exited more than a day ago, except protected ones
   tidy.docker.container_prune:
     older_than: 1d
@@ -99,7 +121,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ plan.removed | map(attribute='names') | flatten }} ({{ plan.kept_counts }})"
 
-- name: Clean CI leftovers, including never-started ones and their anonymous volumes
+- name: On CI runners, every finished job container, never-started ones included, with their anonymous volumes
   tidy.docker.container_prune:
     names: ['ci-*']
     statuses: [exited, created, dead]
@@ -113,7 +135,11 @@ removed:
   returned: success
   type: list
   elements: dict
-  sample: [{id: 0b5d8f2a4c1e9b7d6a3f0e2c8b1d4a7f6e9c2b5d8a1f4e7c0b3d6a9f2e5c8b1d, names: [old-job], size: 0, reason: older_than}]
+  sample:
+    - {id: 6cb7dc61636294701131475554555ddf3b1baeda19f8352d62975e842358a886, names: [shop-web-1-done], size: 0,
+       reason: older_than}
+    - {id: 688d1e0dde88…, names: [shop-worker-1-crashed], size: 0, reason: older_than}
+    - {id: 22c593b1f66e…, names: [tidy-keep-me], size: 0, reason: older_than}
   contains:
     id:
       description: Container id.
@@ -132,21 +158,25 @@ kept:
   description:
     - Containers looked at and spared, with the reason, one of V(running), V(excluded_name), V(excluded_label),
       V(not_selected), V(restart_policy), V(too_young), V(max_removals), V(conflict) (the engine refused, HTTP 409),
-      V(gone) (removed by someone else meanwhile, HTTP 404).
+      V(gone) (removed by someone else meanwhile, HTTP 404, or in state V(removing) for someone else).
+    - Sorted by reason.
   returned: when O(report_kept=true)
   type: list
   elements: dict
-  sample: [{id: 9b2800f361b18116d2349636c28990b6da03b39ad3138c98a7ecf4bd0b68cce4, names: [web], reason: running}]
+  sample:
+    - {id: 7aa572f98015…, names: [shop-cron-created], reason: not_selected}
+    - {id: 4e27e97c4edf…, names: [shop-web-3-restart-always], reason: restart_policy}
+    - {id: 581b3290977847499a0a76230281e6e68b40fe216580aea72ab30e3161c3bb53, names: [shop-web-4-running], reason: running}
 kept_counts:
-  description: How many containers were kept, per reason.
+  description: How many containers were kept, per reason. Returned also when O(report_kept=false).
   returned: success
   type: dict
-  sample: {running: 1, restart_policy: 1, excluded_label: 2}
+  sample: {not_selected: 1, restart_policy: 1, running: 1}
 removed_count:
   description: Number of entries in RV(removed).
   returned: success
   type: int
-  sample: 12
+  sample: 3
 space_reclaimed:
   description: Bytes freed, measured from the engine's container disk usage before and after.
   returned: when not in check mode
@@ -174,13 +204,11 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
-    COMMON_PRUNE_SPEC,
+    CONTAINER_POLICY_SPEC,
+    RUN_SPEC,
     container_policy_from_params,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
-    CONTAINER_STATUSES,
-    plan_container_removals,
-)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import plan_container_removals
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import containers_from_engine, disk_usage_of
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
@@ -204,15 +232,8 @@ def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
 
 
 def main() -> None:
-    module = TidyDockerModule(argument_spec=dict(
-        COMMON_PRUNE_SPEC,
-        statuses={"type": "list", "elements": "str", "choices": list(CONTAINER_STATUSES), "default": ["exited", "dead"]},
-        names={"type": "list", "elements": "str", "default": []},
-        exclude_names={"type": "list", "elements": "str", "default": []},
-        exclude_restart_policies={"type": "list", "elements": "str", "default": ["always", "unless-stopped"],
-                                  "choices": ["no", "always", "on-failure", "unless-stopped"]},
-        keep_volumes={"type": "bool", "default": True},
-    ))
+    module = TidyDockerModule(argument_spec=dict(CONTAINER_POLICY_SPEC, **RUN_SPEC,
+                                                 keep_volumes={"type": "bool", "default": True}))
     module.run(prune_containers)
 
 

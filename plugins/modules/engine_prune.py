@@ -9,14 +9,15 @@ module: engine_prune
 short_description: Remove unused volumes, networks and build cache, with a plan and a reason for each
 version_added: 0.1.0
 description:
-  - Removes volumes that no container mounts, custom networks that no container is configured on, and build cache
-    that is not in use. Each kind is off unless asked for; volumes hold data.
+  - Removes what the other prune modules leave alone, volumes that no container mounts, custom networks that no
+    container is configured on, and build cache that is not in use. Each kind is off until asked for, since a volume
+    holds data and nothing gets it back.
   - Plans first, then removes exactly the planned objects; check mode returns the same plan without touching
     anything, with an estimate of the space a real run frees.
   - Every object looked at is returned in RV(removed) or RV(kept) with its kind and a reason. The networks the
     engine makes itself (V(bridge), V(host), V(none), Podman's V(podman)) are never looked at.
   - A container counts as a user in any state. A network only stopped containers are configured on is kept
-    with reason V(in_use); the engine would remove it, and those containers would then fail to start.
+    (V(in_use)); the engine would remove it, and those containers would then fail to start.
   - Volumes and networks are removed one by one. Build cache goes through the engine's build-cache prune,
     filtered to the ids of the planned records, so exactly those go.
   - Races with other actors are recorded, not fatal. An object used, removed or refused after planning is kept
@@ -54,6 +55,9 @@ options:
     description:
       - Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed; reason
         V(excluded_label). For example V(tidy.docker.keep=true).
+      - The module has no protect label of its own. A volume labelled V(tidy.docker.keep=true) is removed like any
+        other unless that label is listed here; say it on every task (as the role P(tidy.docker.clean_host#role)
+        does), or once with C(module_defaults).
     type: list
     elements: str
     default: []
@@ -71,7 +75,17 @@ extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
+notes:
+  - In the role P(tidy.docker.clean_host#role) it is step 5, off by default (C(clean_host_prune_volumes),
+    C(clean_host_prune_networks), C(clean_host_prune_build_cache)); the role passes its protect label as
+    O(exclude_labels).
 seealso:
+  - name: The clean_host role and playbook
+    link: docs/role-clean_host.md
+    description: Step 5 of the role, and the variables that switch each kind on.
+  - name: Why volumes and networks are removed one by one
+    link: docs/decisions.md#volumes-and-networks-are-removed-one-by-one-not-with-the-engines-prune
+    description: Not with the engine's own prune, so that check mode lists exactly what a real run removes.
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune
 author:
@@ -79,6 +93,10 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web-01 -m tidy.docker.engine_prune -a 'volumes=true networks=true exclude_labels=tidy.docker.keep=true' --check
+#   ansible web-01 -m tidy.docker.engine_prune -a 'networks=true build_cache=true build_cache_older_than=7d'
+
 - name: Remove unused networks and week-old build cache, never protected ones
   tidy.docker.engine_prune:
     networks: true

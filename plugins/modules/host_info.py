@@ -16,7 +16,7 @@ description:
 options:
   disk_usage:
     description:
-      - Gather O(disk_usage) from the engine (C(docker system df)).
+      - Gather RV(disk_usage) from the engine (C(docker system df)).
       - On hosts with very many containers this is the slowest part; set V(false) to skip it.
     type: bool
     default: true
@@ -32,6 +32,9 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line (the result's keys are under Return values):
+#   ansible web-01 -m tidy.docker.host_info
+
 - name: Read engine facts and disk usage
   tidy.docker.host_info:
   register: host
@@ -126,9 +129,9 @@ engine:
       sample: 12
 disk_usage:
   description:
-    - Disk usage per kind, as C(docker system df) computes it. V(null) when O(disk_usage=false).
+    - Disk usage per kind, following the arithmetic of C(docker system df) exactly, so that the two agree.
+      V(null) when O(disk_usage=false).
     - Each kind has C(count), C(active) (in use), C(size), C(reclaimable) in bytes and C(_human) twins.
-    - C(images.size) counts shared layers once; C(images.reclaimable) is what no container's image holds.
   returned: success
   type: dict
   sample:
@@ -138,21 +141,23 @@ disk_usage:
     build_cache: {count: 0, active: 0, size: 0, size_human: 0 B, reclaimable: 0, reclaimable_human: 0 B}
   contains:
     images:
-      description: Images.
+      description: The image layers on disk, shared layers counted once; reclaimable is that size minus the unique
+        part of every image some container uses.
       type: dict
     containers:
-      description: Writable layers of containers; reclaimable are those of containers not running.
+      description: Writable layers of containers; reclaimable are those of containers that are not running.
       type: dict
     volumes:
-      description: Volumes; reclaimable are those no container references.
+      description: Volume data; reclaimable are the volumes no container references.
       type: dict
     build_cache:
-      description: Build cache; reclaimable is what is neither in use nor shared.
+      description: Build cache records; reclaimable are the records neither in use nor shared.
       type: dict
 filesystem:
   description:
     - The filesystem holding C(engine.docker_root_dir), like C(df) shows it.
-    - Only when the engine runs on the host the module runs on (a local unix socket); V(null) otherwise.
+    - Only when the engine runs on the host the module runs on (its unix socket exists there); V(null) for a remote
+      engine, since the local filesystem would say nothing about the engine's disk.
   returned: success
   type: dict
   sample: {size: 269490393088, size_human: 269 GB, used: 23622320128, used_human: 23.6 GB,
@@ -168,7 +173,7 @@ filesystem:
       description: Bytes available to unprivileged users.
       type: int
     used_percent:
-      description: Used share, as C(df) computes it.
+      description: Used share, as C(df) computes it (space reserved for root is not counted as free).
       type: float
 """
 

@@ -10,14 +10,20 @@ short_description: Presence of one image (docker pull / docker rmi)
 version_added: 0.1.0
 description:
   - Makes sure one image is present (pulling it when missing, or when the registry has a newer one) or absent
-    (untagging or deleting it).
-  - Removing by tag untags only that tag when the image has others (reported as V(untagged)); removing the last
-    tag, or by id, deletes the image. Removing a multi-tagged image by id needs O(force), as the engine requires.
-  - An image used by a container, running or stopped, is not removed unless O(force); the failure names the containers.
+    (untagging or deleting it), like C(docker pull) and C(docker rmi) as one idempotent task. A repeated run reports
+    no change.
+  - Removing by tag untags only that tag when the image has others (RV(actions) V([untagged])); removing the last
+    tag deletes the image (V([untagged, deleted])), and so does removing by id (V([deleted]) for an untagged image).
+    Removing a multi-tagged image by id needs O(force), as the engine requires; then all its tags go. A missing
+    image is nothing to do, not a change.
+  - An image used by a container, running or stopped, is not deleted unless O(force); the failure names the
+    containers and their states.
 options:
   name:
     description:
       - Image reference (V(repo:tag), V(repo@sha256:digest); no tag means V(latest)) or id (full or short).
+      - An id cannot be pulled. An id the host does not have fails the task with O(state=present); use a
+        V(repo:tag) reference there.
     type: str
     required: true
   state:
@@ -36,12 +42,16 @@ options:
   force:
     description:
       - With O(state=absent), remove even when containers use the image or when it has several tags and is named by id,
-        like C(docker rmi -f). The engine still refuses to delete an image a running container uses.
+        like C(docker rmi -f).
+      - With O(force), the engine deletes an image even when stopped containers use it (they keep their layers but
+        cannot be recreated from it); it never deletes one a running container uses.
+      - Removing one of several tags never needs O(force); the image stays for its containers.
     type: bool
     default: false
   prune_parents:
     description:
-      - With O(state=absent), also delete untagged parent images, like C(docker rmi) without C(--no-prune).
+      - With O(state=absent), also delete the image's untagged parent images (intermediate images of local builds)
+        that nothing else needs, like C(docker rmi) without C(--no-prune). V(false) leaves them as dangling images.
     type: bool
     default: true
 extends_documentation_fragment:
@@ -55,20 +65,42 @@ attributes:
       - To predict a pull, check mode asks the registry for the current digest (without pulling); a registry that does
         not know the reference, or cannot be reached, fails the task as the real pull would.
       - In check mode RV(deleted) lists the image itself, not the untagged parent layers the engine deletes with it.
+      - The id of an image not pulled yet is unknown, so in check mode RV(image.id) (and C(after.id) of RV(diff)) is
+        V(null) for a predicted first pull.
   diff_mode:
-    description: Returns the image before and after (id and tags).
+    description: Returns the image before and after (id and tags) in RV(diff).
     support: full
   idempotent:
     description: A second run with the same options reports no change.
     support: full
+notes:
+  - >-
+    A reference the registry does not know, or a registry the engine cannot reach, fails in one sentence, in check
+    mode too (the same sentence M(tidy.docker.container) gives for its image), for example
+    V(name: 'registry.local:5000/shop/web:404' could not be pulled (manifest unknown: manifest unknown\); check the
+    name and tag, that the engine can reach the registry, and docker login on the engine host for private images.)
+  - >-
+    Deleting an image that containers use, without O(force), fails with a sentence such as
+    V(Image shop/web:1 (sha256:81f1e06d6660\) is used by shop-web-1-done (exited\); remove those containers
+    first, or set force: true.)
+  - >-
+    Removing a multi-tagged image by id without O(force) fails with a sentence such as
+    V(Image sha256:… has several tags (shop/web:2, shop/web:3\); removing it by id removes them all: set
+    force: true, or remove it by tag.)
 seealso:
   - module: tidy.docker.image_info
   - module: tidy.docker.image_prune
+    description: To remove many images by policy rather than by name.
 author:
   - Tidy Docker maintainers (@tidy-docker)
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web -m tidy.docker.image -a 'name=registry.local:5000/shop/web:4'
+#   ansible web -m tidy.docker.image -a 'name=registry.local:5000/shop/web:stable pull=always' --check --diff
+#   ansible web -m tidy.docker.image -a 'name=shop/web:old state=absent'
+
 - name: Make sure an image is on the host
   tidy.docker.image:
     name: registry.example.com/shop/web:4
@@ -122,13 +154,16 @@ image:
       description: Size in bytes.
       type: int
 actions:
-  description: What was (or, in check mode, would be) done, in order; any of V(pulled), V(untagged), V(deleted).
+  description:
+    - What was (or, in check mode, would be) done, in order; any of V(pulled), V(untagged), V(deleted).
+    - C(changed) is true exactly when it is not empty.
   returned: success
   type: list
   elements: str
   sample: [untagged, deleted]
 untagged:
-  description: References the engine untagged, as it reports them (tags and, for pulled images, digests).
+  description: References the engine untagged, as it reports them (a pulled image's digest reference is untagged
+    with its tag).
   returned: success
   type: list
   elements: str
@@ -141,6 +176,14 @@ deleted:
   type: list
   elements: str
   sample: ["sha256:74a9a3d1b451a7793ec290eddf44a7c8db97e45f24b7a6462f773c52c8d847ab"]
+diff:
+  description: The image before and after the task, each as C({exists, id, repo_tags}).
+  returned: in diff mode
+  type: dict
+  sample:
+    before: {exists: true, id: "sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998",
+             repo_tags: [shop/web:old]}
+    after: {exists: false, id: null, repo_tags: []}
 """
 
 import typing as t

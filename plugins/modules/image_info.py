@@ -11,8 +11,9 @@ version_added: 0.1.0
 description:
   - Lists images like C(docker images) and adds, for each, the containers that use it (running or
     stopped), whether it is in use, whether it is dangling, and how much of its size is unique to it.
-  - This is the inventory the pruning policies read; an image is in use when any container, in any
-    state, was created from it.
+  - This is the inventory the pruning policies read. An image is in use as soon as any container exists that
+    was created from it, whatever its state; the engine refuses to remove such an image without force, and
+    removing it would break C(docker start) of that container.
   - Read-only, it never changes anything on the host.
 options:
   name:
@@ -29,7 +30,8 @@ options:
       - Engine filters, as C(docker images --filter) takes them, for example
         C(dangling=true), C(label=tier=web), C(reference=shop/*), C(before=shop/web:2), C(since=shop/web:1),
         written as a dictionary (see the examples).
-      - Applied by the engine; combined with O(name).
+      - Applied by the engine; combined with O(name). An unknown filter is refused by the engine and reported in
+        one sentence.
     type: dict
     default: {}
   with_usage:
@@ -50,13 +52,18 @@ author:
 """
 
 EXAMPLES = r"""
+# Ad hoc, from the command line:
+#   ansible web-01 -m tidy.docker.image_info -a 'name=shop/web:4'
+#   ansible web-01 -m tidy.docker.image_info -a '{"filters": {"dangling": true}}'
+
 - name: List all images with their usage
   tidy.docker.image_info:
   register: images
 
-- name: Show images no container uses
+- name: Show images no container uses, biggest unique size first
   ansible.builtin.debug:
-    msg: "{{ images.images | rejectattr('in_use') | map(attribute='repo_tags') | list }}"
+    msg: "{{ images.images | rejectattr('in_use') | sort(attribute='unique_size', reverse=true)
+             | map(attribute='repo_tags') | list }}"
 
 - name: Does one image exist?
   tidy.docker.image_info:
@@ -90,12 +97,13 @@ images:
       type: str
       sample: 271faf872694
     repo_tags:
-      description: Tags pointing at the image; empty for a dangling image.
+      description: Tags pointing at the image; empty for a dangling image (C(<none>:<none>) is never returned).
       type: list
       elements: str
       sample: [tidy-test/app:1, tidy-test/app:stable]
     repo_digests:
-      description: Registry digests; empty for an image that was built or loaded locally and never pushed or pulled.
+      description: Registry digests; empty for an image that was built or loaded locally and never pushed or pulled,
+        which therefore cannot be pulled again.
       type: list
       elements: str
       sample: ["127.0.0.1:5000/shop/web@sha256:5b0b...e1"]
@@ -132,7 +140,8 @@ images:
       type: str
       sample: sha256:08e6998506ac36489e434ce1447a315122d58569ea35ddf2e4fdefbb61252216
     containers:
-      description: Containers created from this image, in any state. V(null) when O(with_usage=false).
+      description: Containers created from this image, in any state, as C({id, name, state}). V(null) when
+        O(with_usage=false).
       type: list
       elements: dict
       sample: [{id: 813c249508bbcfc00dded2f065b63b59e2fe25066b19b528e30882ee9c5d7321, name: stopped1, state: exited}]

@@ -32,6 +32,8 @@ options:
   keep_last:
     description:
       - Per repository, keep the N newest tagged images by creation time (images in use count among them).
+      - Creation time decides, not the tag name. With V(1), a V(shop/web:dev) built after V(shop/web:4) is the one
+        V(shop/web) image kept (V(within_keep_last)), while V(shop/web:4) stays only if a container uses it (V(in_use)).
     type: int
   exclude:
     description:
@@ -75,6 +77,8 @@ options:
       - JSON file on the managed node where each run records, for every image in use, when it was last seen in use,
         per engine. Least-recently-used order reads it. A missing or corrupt file is rewritten, never fatal.
       - Updating it is not reported as a change, and check mode does not write it.
+      - Run the module regularly (from cron or a scheduled play) so that the file learns which images are really used;
+        see L(the usage-state file, docs/policies.md#the-usage-state-file).
     type: path
     default: ~/.cache/tidy.docker/image-usage.json
   removed_containers:
@@ -96,7 +100,20 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options
+notes:
+  - >-
+    Bad option values fail before anything is read or removed, in one sentence naming the value, for example
+    V(older_than: '7x' is not a duration; use a whole number of seconds or units s, m, h, d, w such as 30s, 15m, 12h,
+    7d, 2w or 1d12h.), V(keep_last: -1 is negative; give how many newest images per repository to keep.),
+    V(target_image_usage '2GB' is above max_image_usage '1GB'; the target must be at or below the high mark.),
+    V(max_image_usage '85%' and target_image_usage '1GB' mix a size and a percentage; give both as sizes (20GB\) or
+    both as percentages (85%\).) or V(max_image_usage '85%' is a share of the engine's filesystem, which is only
+    known when the module runs on the engine's host; give a size such as 20GB instead.)
 seealso:
+  - name: How the prune modules decide
+    link: docs/policies.md
+    description: The rules in their order, every reason, O(keep_last), unpullable images, watermark mode and least
+      recently used, check mode as the plan, races between plan and removal.
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_info
 author:
@@ -104,7 +121,15 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Remove dangling images older than a week
+# Ad hoc, from the command line:
+#   ansible web -m tidy.docker.image_prune -a 'scope=unused older_than=7d keep_last=2' --check
+#   ansible web -m tidy.docker.image_prune -a 'scope=unused older_than=7d keep_last=2'
+#   ansible web -m tidy.docker.image_prune -a 'scope=unused max_image_usage=85% target_image_usage=70%' --check --diff
+# The samples under Return values are from a real run on a host with a few builds of shop/web and shop/worker,
+# after tidy.docker.container_prune removed the stopped containers that used the old ones:
+#   ansible web-01 -m tidy.docker.image_prune -a 'scope=unused keep_last=1 keep_unpullable=false exclude=tidy-test/*'
+
+- name: Dangling images a week old or more, like docker image prune --filter until=168h but with a plan
   tidy.docker.image_prune:
     older_than: 7d
 
@@ -120,9 +145,19 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ plan.removed | map(attribute='tags') | list }} / {{ plan.kept_counts }}"
 
-- name: Under disk pressure, free images least recently used first down to 70% of the filesystem
+- name: The two newest builds of every repository, never the databases or anything protected, at most 100 a run
   tidy.docker.image_prune:
     scope: unused
+    keep_last: 2
+    keep_unpullable: false
+    exclude: ['postgres:*', '*/mariadb:*']
+    exclude_labels: [tidy.docker.keep=true]
+    max_removals: 100
+
+- name: Under disk pressure, nothing below 85% of the filesystem; above, least recently used first down to 70%
+  tidy.docker.image_prune:
+    scope: unused
+    keep_unpullable: false
     max_image_usage: 85%
     target_image_usage: 70%
     exclude_labels: [tidy.docker.keep=true]
@@ -134,7 +169,11 @@ removed:
   returned: success
   type: list
   elements: dict
-  sample: [{id: "sha256:9f15426d744316803b8924cb4ef319d208eb767f035601422adde138738e7f1a", tags: [], size: 3, reason: dangling}]
+  sample:
+    - {id: "sha256:81f1e06d6660416cc16d38c7c2e423d95be9fa86349719045a08807f9cc4ea18", tags: [shop/web:1], size: 262154,
+       reason: beyond_keep_last}
+    - {id: "sha256:78306cec8a0c…", tags: [shop/web:2], size: 524298, reason: beyond_keep_last}
+    - {id: "sha256:edee704da4b1…", tags: [shop/worker:1], size: 524301, reason: beyond_keep_last}
   contains:
     id:
       description: Image id.
@@ -152,33 +191,40 @@ removed:
 kept:
   description:
     - Images looked at and spared, with the reason, one of V(in_use), V(excluded_name), V(excluded_label),
-      V(not_selected), V(not_dangling), V(unpullable), V(within_keep_last), V(too_young), V(below_watermark),
+      V(not_selected), V(not_dangling), V(unpullable), V(within_keep_last), V(too_young), V(parent_of_kept) (an image
+      built on it stays, and the engine refuses to delete a parent before its children), V(below_watermark),
       V(max_removals), V(conflict) (the engine refused, or the image changed since planning), V(gone) (removed by
       someone else meanwhile).
+    - Sorted by reason.
   returned: when O(report_kept=true)
   type: list
   elements: dict
-  sample: [{id: "sha256:271faf8726941d2696abd2e4388f1fe86bef1fff680d5b01531d6be023468998", tags: [shop/web:4], reason: in_use}]
+  sample:
+    - {id: "sha256:f2e2105885ac…", tags: [tidy-test/app:1, tidy-test/app:stable], reason: excluded_name}
+    - {id: "sha256:06d4105c7657…", tags: [shop/cron:1], reason: in_use}
+    - {id: "sha256:d70a613f09e7…", tags: [shop/web:4, shop/web:latest], reason: in_use}
+    - {id: "sha256:b3479852dc6a…", tags: [shop/web:dev], reason: within_keep_last}
+    - {id: "sha256:80812adf4061…", tags: [shop/worker:2], reason: within_keep_last}
 kept_counts:
-  description: How many images were kept, per reason.
+  description: How many images were kept, per reason. Returned also when O(report_kept=false).
   returned: success
   type: dict
-  sample: {in_use: 2, within_keep_last: 6, unpullable: 1}
+  sample: {excluded_name: 4, in_use: 4, within_keep_last: 2}
 removed_count:
   description: Number of entries in RV(removed).
   returned: success
   type: int
-  sample: 4
+  sample: 3
 space_reclaimed:
-  description: Bytes freed, measured from the engine's image disk usage before and after.
+  description: Bytes freed, measured from the engine's image disk usage (C(docker system df)) before and after.
   returned: when not in check mode
   type: int
-  sample: 1985478
+  sample: 1310753
 space_reclaimed_human:
   description: RV(space_reclaimed) for people.
   returned: when not in check mode
   type: str
-  sample: 1.99 MB
+  sample: 1.31 MB
 space_reclaimable:
   description:
     - Estimate of the bytes a real run would free, the sum of the planned images' unique sizes.
@@ -198,13 +244,10 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
-    apply_plan,
-    children_first_waves,
-    image_remover,
-)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
-    COMMON_PRUNE_SPEC,
+    IMAGE_POLICY_SPEC,
+    RUN_SPEC,
     image_policy_from_params,
     watermark_from_params,
 )
@@ -212,15 +255,14 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import p
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
     disk_usage_of,
+    image_parents,
     images_from_engine,
     users_per_image,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome, prune_diff, prune_result
 from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import (
     DEFAULT_USAGE_STATE_PATH,
-    load_usage_state,
-    record_usage,
-    save_usage_state,
+    refresh_usage_state,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
@@ -231,28 +273,25 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     client = module.client
     now = now_utc()
     containers = containers_from_engine(client, details=False)
-    inventory = images_from_engine(client, precise=policy.keep_last is not None or params["max_image_usage"] is not None)
+    inventory = images_from_engine(client, precise=policy.needs_precise_times or params["max_image_usage"] is not None)
+    parents = image_parents(client) if policy.needs_graph else None
     info = client.call(client.api.info)
     filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
     policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
 
     engine_id = str(info.get("ID") or client.settings.docker_host)
-    state, warning = load_usage_state(params["usage_state_path"], engine_id)
-    state = record_usage(state, (c.image_id for c in containers), (i.id for i in inventory.images), now)
-    warnings = [warning] if warning else []
-    if not module.check_mode:
-        warnings.append(save_usage_state(params["usage_state_path"], engine_id, state) or "")
+    state, warnings = refresh_usage_state(params["usage_state_path"], engine_id, (c.image_id for c in containers),
+                                          (i.id for i in inventory.images), now, module.check_mode)
 
     plan = plan_image_removals(inventory.images, containers, policy, now, state,
-                               removed_containers=params["removed_containers"])
+                               removed_containers=params["removed_containers"], parents=parents)
     if module.check_mode or not plan.removals:
         outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
     else:
-        by_id = {image.id: image for image in inventory.images}
         remover = image_remover(client, users_per_image(client), params["force"])
-        outcome = apply_plan(plan, remover, params["parallel"], waves=children_first_waves(plan, by_id))
+        outcome = apply_plan(plan, remover, params["parallel"])
         reclaimed = max(inventory.layers_size - disk_usage_of(client, "images"), 0)
-    for text in filter(None, warnings):
+    for text in warnings:
         module.warn(text)
     result = prune_result(outcome, "tags", module.check_mode, params["report_kept"], reclaimed)
     if module._diff:
@@ -262,15 +301,9 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
 
 def main() -> None:
     module = TidyDockerModule(argument_spec=dict(
-        COMMON_PRUNE_SPEC,
-        scope={"type": "str", "choices": ["dangling", "unused"], "default": "dangling"},
-        keep_last={"type": "int"},
-        exclude={"type": "list", "elements": "str", "default": []},
-        keep_unpullable={"type": "bool", "default": True},
-        max_image_usage={"type": "str"},
-        target_image_usage={"type": "str"},
+        IMAGE_POLICY_SPEC,
+        **RUN_SPEC,
         usage_state_path={"type": "path", "default": DEFAULT_USAGE_STATE_PATH},
-        force={"type": "bool", "default": False},
         removed_containers={"type": "list", "elements": "str", "default": []},
     ))
     module.run(prune_images)

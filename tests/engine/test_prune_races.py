@@ -20,7 +20,6 @@ import seed  # scripts/seed.py, on sys.path through conftest
 from ansible_collections.tidy.docker.plugins.module_utils._prune import policy
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
     apply_plan,
-    children_first_waves,
     container_remover,
     image_remover,
 )
@@ -33,6 +32,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
+    image_parents,
     images_from_engine,
     users_per_image,
 )
@@ -101,7 +101,7 @@ def plan_my_images(engine: t.Any, prefix: str, scope: str = "unused") -> tuple[p
     containers = containers_from_engine(engine, details=False)
     inventory = images_from_engine(engine)
     selection = ImagePolicy(scope=scope, keep_unpullable=False, labels=(LabelSelector("tidy.test.run", prefix),))
-    plan = plan_image_removals(inventory.images, containers, selection, now_utc())
+    plan = plan_image_removals(inventory.images, containers, selection, now_utc(), parents=image_parents(engine))
     return plan, {image.id: image for image in inventory.images}
 
 
@@ -109,7 +109,7 @@ def apply_image_plan(engine: t.Any, plan: policy.PrunePlan, images: dict[str, po
                      users_now: t.Mapping[str, int] | None = None) -> Outcome:
     """Apply as image_prune does: a fresh listing of users, then removals child first."""
     users = users_per_image(engine) if users_now is None else users_now
-    return apply_plan(plan, image_remover(engine, users, force), PARALLEL, waves=children_first_waves(plan, images))
+    return apply_plan(plan, image_remover(engine, users, force), PARALLEL)
 
 
 @pytest.mark.parametrize("force", [False, True])

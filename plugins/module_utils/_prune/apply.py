@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
+from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently, in_dependency_order
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_or_none
 from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, NotFound
@@ -21,10 +21,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     IN_USE,
     KEEP,
     LIVE_STATES,
+    NAMED,
     NOT_DANGLING,
+    REMOVING,
     RUNNING,
+    UNTAGGED,
     Decision,
-    Image,
     PrunePlan,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
@@ -36,16 +38,15 @@ def _spared(decision: Decision, reason: str) -> Decision:
     return Decision(decision.id, decision.names, KEEP, reason, decision.size)
 
 
-def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], parallel: int,
-               waves: t.Sequence[t.Collection[str]] = ()) -> Outcome:
+def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], parallel: int) -> Outcome:
     """Carry out the plan's removals; ``remove`` returns None when done, else the reason it was spared.
 
-    ``waves`` (sets of ids) are applied one after the other, each concurrently;
-    ids in no wave go in a last one.
+    The plan's ``waves`` (sets of ids: children before their parents) go one after
+    the other, each concurrently; removals in no wave go in a last one.
     """
     pending = list(plan.removals)
     batches: list[list[Decision]] = []
-    for wave in waves:
+    for wave in plan.waves:
         batches.append([d for d in pending if d.id in wave])
         pending = [d for d in pending if d.id not in wave]
     batches.append(pending)
@@ -59,10 +60,43 @@ def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], para
     return outcome
 
 
-def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[Decision], str | None]:
-    """Remove without force: the engine itself refuses a container that was started meanwhile."""
+Remover = t.Callable[[Decision], t.Optional[str]]
+Step = tuple[str, str]  # (kind, id) of one planned removal
+
+
+def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.Mapping[Step, t.Collection[Step]],
+                   parallel: int) -> list[tuple[str, Outcome]]:
+    """Carry out the removals of several plans in one pool, each once the steps it comes ``after`` are done.
+
+    Outcomes per kind, removals in each plan's own order whatever order they finished in, so a
+    real run lists them as check mode did.
+    """
+    steps = {(kind, d.id): (d, remove) for kind, plan, remove in plans for d in plan.removals}
+    results = in_dependency_order(lambda step: steps[step][1](steps[step][0]), list(steps), after, parallel)
+    outcomes = []
+    for kind, plan, _remove in plans:
+        outcome = Outcome(removed=[], kept=list(plan.kept))
+        for decision in plan.removals:
+            spared_reason = results[(kind, decision.id)]
+            if spared_reason is None:
+                outcome.removed.append(decision)
+            else:
+                outcome.kept.append(_spared(decision, spared_reason))
+        outcomes.append((kind, outcome))
+    return outcomes
+
+
+def container_remover(client: EngineClient, keep_volumes: bool,
+                      stop_timeout: int | None = None) -> t.Callable[[Decision], str | None]:
+    """Remove without force: the engine itself refuses a container that was started meanwhile.
+
+    A container removed because it was named (a decommissioned service) is stopped first, with
+    ``stop_timeout`` seconds to exit before it is killed, as ``docker stop`` does.
+    """
     def remove(decision: Decision) -> str | None:
         try:
+            if decision.reason == NAMED:
+                client.call(client.api.stop, decision.id, timeout=stop_timeout)
             client.request("DELETE", object_path("containers", decision.id), {"v": not keep_volumes, "force": False})
         except NotFound:
             return GONE
@@ -74,9 +108,10 @@ def container_remover(client: EngineClient, keep_volumes: bool) -> t.Callable[[D
 
 def _why_container_conflict(client: EngineClient, container_id: str) -> str:
     inspected = inspect_or_none(client, "containers", container_id)
-    if inspected is None:
-        return GONE
-    return RUNNING if (inspected.get("State") or {}).get("Status") in LIVE_STATES else CONFLICT
+    state = (inspected or {}).get("State") or {}
+    if inspected is None or state.get("Status") == REMOVING:
+        return GONE  # another actor removed it, or is removing it right now
+    return RUNNING if state.get("Status") in LIVE_STATES else CONFLICT
 
 
 def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: bool) -> t.Callable[[Decision], str | None]:
@@ -88,6 +123,8 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     image with its last tag, refusing (409) if a container uses it.
     """
     def remove(decision: Decision) -> str | None:
+        if decision.reason == UNTAGGED:
+            return _untag(client, decision)
         if users_now.get(decision.id):
             return IN_USE
         current = inspect_or_none(client, "images", decision.id)
@@ -119,6 +156,22 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     return remove
 
 
+def _untag(client: EngineClient, decision: Decision) -> str | None:
+    """Remove the named tags of an image that keeps others; the image itself stays."""
+    current = inspect_or_none(client, "images", decision.id)
+    if current is None:
+        return GONE
+    tags = set(repo_tags(current))
+    if not set(decision.names) <= tags or tags == set(decision.names):
+        return CONFLICT  # re-tagged meanwhile: untagging now would not do what the plan said
+    for reference in decision.names:
+        try:
+            client.request("DELETE", object_path("images", reference), {"force": False, "noprune": True})
+        except NotFound:
+            return GONE
+    return None
+
+
 # How the engine words a 409 for an image a container uses: by id, and by its last tag.
 _IN_USE_REFUSALS = ("being used by", "is using its referenced image")
 
@@ -135,10 +188,3 @@ def _retag(client: EngineClient, image_id: str, references: t.Iterable[str]) -> 
             client.call(client.api.tag, image_id, repository, tag)
         except (NotFound, Conflict, EngineError):
             pass
-
-
-def children_first_waves(plan: PrunePlan, images: t.Mapping[str, Image]) -> list[set[str]]:
-    """First the planned images that are no planned image's parent; their parents after."""
-    planned = plan.removal_ids
-    parents = {images[i].parent_id for i in planned if i in images and images[i].parent_id in planned}
-    return [set(planned) - parents]

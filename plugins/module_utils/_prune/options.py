@@ -24,14 +24,37 @@ PARALLEL_LIMIT = 64
 # removes containers one at a time internally whoever asks; a few requests in flight keep it busy.
 DEFAULT_PARALLEL = 8
 
-COMMON_PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
+# The options of a container or image policy that both kinds have (container_prune, image_prune,
+# and prune's containers and images dicts).
+POLICY_COMMON_SPEC: dict[str, dict[str, t.Any]] = {
     "older_than": {"type": "str"},
     "exclude_labels": {"type": "list", "elements": "str", "default": []},
     "labels": {"type": "list", "elements": "str", "default": []},
     "max_removals": {"type": "int", "default": 0},
+}
+# What one run of a prune module does with its plan, whatever it prunes.
+RUN_SPEC: dict[str, dict[str, t.Any]] = {
     "parallel": {"type": "int", "default": DEFAULT_PARALLEL},
     "report_kept": {"type": "bool", "default": True},
 }
+CONTAINER_POLICY_SPEC: dict[str, dict[str, t.Any]] = dict(
+    POLICY_COMMON_SPEC,
+    statuses={"type": "list", "elements": "str", "choices": list(CONTAINER_STATUSES), "default": ["exited", "dead"]},
+    names={"type": "list", "elements": "str", "default": []},
+    exclude_names={"type": "list", "elements": "str", "default": []},
+    exclude_restart_policies={"type": "list", "elements": "str", "default": ["always", "unless-stopped"],
+                              "choices": ["no", "always", "on-failure", "unless-stopped"]},
+)
+IMAGE_POLICY_SPEC: dict[str, dict[str, t.Any]] = dict(
+    POLICY_COMMON_SPEC,
+    scope={"type": "str", "choices": ["dangling", "unused"], "default": "dangling"},
+    keep_last={"type": "int"},
+    exclude={"type": "list", "elements": "str", "default": []},
+    keep_unpullable={"type": "bool", "default": True},
+    max_image_usage={"type": "str"},
+    target_image_usage={"type": "str"},
+    force={"type": "bool", "default": False},
+)
 
 
 def _selectors(params: t.Mapping[str, t.Any], option: str) -> tuple[LabelSelector, ...]:

@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import heapq
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.tidy.docker.plugins.module_utils._references import repository_of
+from ansible_collections.tidy.docker.plugins.module_utils._references import (
+    looks_like_id,
+    normalise_reference,
+    repository_of,
+)
 
 REMOVE = "remove"
 KEEP = "keep"
@@ -33,6 +38,11 @@ UNUSED = "unused"
 OLDER_THAN = "older_than"
 BEYOND_KEEP_LAST = "beyond_keep_last"
 OVER_WATERMARK = "over_watermark"
+# Named in the policy's ``remove`` list (a decommissioned service): removed whatever the other rules say,
+# a running container stopped first; only a label in ``exclude_labels`` (the protect label) spares it.
+NAMED = "named"
+# An image named by some of its tags only: those tags go, the image stays with its other tags.
+UNTAGGED = "untagged"
 
 # Keep reasons.
 RUNNING = "running"
@@ -47,18 +57,26 @@ MAX_REMOVALS = "max_removals"
 RESTART_POLICY = "restart_policy"
 UNPULLABLE = "unpullable"
 NOT_SELECTED = "not_selected"
+# An image some descendant of which stays (kept, in use, or a hidden intermediate a container uses):
+# the engine refuses to delete an image that still has child images, even with force.
+PARENT_OF_KEPT = "parent_of_kept"
 # Only set while applying a plan: the engine refused (409) or the object vanished (404).
 CONFLICT = "conflict"
 GONE = "gone"
 
 KEEP_REASONS: tuple[str, ...] = (
     RUNNING, IN_USE, EXCLUDED_NAME, EXCLUDED_LABEL, TOO_YOUNG, WITHIN_KEEP_LAST, NOT_DANGLING,
-    BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, CONFLICT, GONE,
+    BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, PARENT_OF_KEPT, CONFLICT, GONE,
 )
-REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK)
+REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK, NAMED,
+                                   UNTAGGED)
 
 # Container states that mean "alive": never removed, whatever the policy says.
-LIVE_STATES = frozenset({"running", "paused", "restarting", "removing"})
+LIVE_STATES = frozenset({"running", "paused", "restarting"})
+# The engine is already removing it for another actor (a concurrent prune, a docker rm): it is
+# on its way out, not running; reported as gone, never touched.
+REMOVING = "removing"
+NOT_STOPPED_STATES = LIVE_STATES | {REMOVING}
 CONTAINER_STATUSES = ("exited", "created", "dead")
 
 
@@ -144,6 +162,8 @@ class ContainerPolicy:
     exclude_labels: tuple[LabelSelector, ...] = ()
     exclude_restart_policies: frozenset[str] = frozenset({"always", "unless-stopped"})
     max_removals: int = 0
+    remove: tuple[str, ...] = ()  # names or ids removed whatever the rest says (running ones stopped first)
+    only_named: bool = False      # decide on the named ones only (pruning by policy turned off)
 
     @property
     def needs_details(self) -> bool:
@@ -175,6 +195,26 @@ class ImagePolicy:
     keep_unpullable: bool = True
     watermark: Watermark | None = None
     max_removals: int = 0
+    remove: tuple[str, ...] = ()  # references or ids removed whatever the rest says (unless in use)
+    only_named: bool = False      # decide on the named ones only (pruning by policy turned off)
+
+    @property
+    def needs_precise_times(self) -> bool:
+        """Whether order decides: keep_last, least-recently-used and a cap compare creation times.
+
+        The engine's image list gives whole seconds; two images built in the same second
+        would be ordered by id instead of by age. An inspect gives the full time.
+        """
+        return self.keep_last is not None or self.watermark is not None or self.max_removals > 0
+
+    @property
+    def needs_graph(self) -> bool:
+        """Whether an image with children can be a candidate: only tagged ones can have any.
+
+        The engine's list hides untagged images that have children (build intermediates), so
+        every dangling image it lists is a leaf; the dangling scope never meets a parent.
+        """
+        return self.scope != "dangling"
 
 
 # --------------------------------------------------------------------------- the plan
@@ -198,6 +238,8 @@ class PrunePlan:
     """Decisions in a stable order: removals first (in removal order), then kept."""
 
     decisions: tuple[Decision, ...]
+    # Image plans: sets of removal ids to apply one after the other (children before parents).
+    waves: tuple[frozenset[str], ...] = ()
 
     @property
     def removals(self) -> tuple[Decision, ...]:
@@ -246,6 +288,8 @@ ContainerRule = t.Callable[[Container, ContainerPolicy, dt.datetime], t.Optional
 
 
 def _container_alive(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
+    if container.state == REMOVING:
+        return GONE
     return RUNNING if container.state in LIVE_STATES else None
 
 
@@ -287,18 +331,39 @@ CONTAINER_KEEP_RULES: tuple[ContainerRule, ...] = (
 )
 
 
+def _names_the_container(container: Container, references: t.Iterable[str]) -> bool:
+    """By name, by full id, or by an id prefix of at least 12 digits (as ``docker rm`` takes them)."""
+    return any(ref.lstrip("/") == container.name or (len(ref) >= 12 and container.id.startswith(ref))
+               for ref in references)
+
+
+def _named_containers(containers: t.Sequence[Container], policy: ContainerPolicy) -> list[Decision]:
+    """Decisions for the containers ``remove`` names: removed (even running), unless protected by a label."""
+    decisions = []
+    for container in containers:
+        if _names_the_container(container, policy.remove):
+            protected = any_label(policy.exclude_labels, container.labels)
+            decisions.append(Decision(container.id, (container.name,), KEEP if protected else REMOVE,
+                                      EXCLUDED_LABEL if protected else NAMED, container.size_rw))
+    return decisions
+
+
 def plan_container_removals(containers: t.Iterable[Container], policy: ContainerPolicy, now: dt.datetime) -> PrunePlan:
-    """Decide for every container; removals ordered oldest first (so a cap spares the newest)."""
+    """Decide for every container; the named ones first, then the rest oldest first (so a cap spares the newest)."""
+    ordered = sorted(containers, key=lambda c: (c.aged_since, c.id))
+    named = _named_containers(ordered, policy)
+    decided = {d.id for d in named}
     removals: list[Decision] = []
-    kept: list[Decision] = []
+    kept: list[Decision] = [d for d in named if not d.removed]
     reason_to_remove = OLDER_THAN if policy.older_than is not None else STOPPED
-    for container in sorted(containers, key=lambda c: (c.aged_since, c.id)):
+    for container in (c for c in ordered if c.id not in decided and not policy.only_named):
         reason = next((r for r in (rule(container, policy, now) for rule in CONTAINER_KEEP_RULES) if r), None)
         if reason is None:
             removals.append(Decision(container.id, (container.name,), REMOVE, reason_to_remove, container.size_rw))
         else:
             kept.append(Decision(container.id, (container.name,), KEEP, reason, container.size_rw))
-    return _finish(removals, kept, policy.max_removals)
+    plan = _finish(removals, kept, policy.max_removals)  # the cap counts the policy's own removals only
+    return PrunePlan(tuple(d for d in named if d.removed) + plan.decisions)
 
 
 # --------------------------------------------------------------------------- images
@@ -395,59 +460,235 @@ def _removal_reason(image: Image, policy: ImagePolicy) -> str:
     return UNUSED
 
 
-def _apply_watermark(candidates: list[Image], watermark: Watermark,
-                     usage_state: t.Mapping[str, dt.datetime]) -> tuple[list[Image], list[Image]]:
-    """Least recently used first, until the estimated usage is at or below the low mark."""
+def _descendants_stay(images: t.Sequence[Image], candidates: t.AbstractSet[str], parents: t.Mapping[str, str],
+                      used: t.AbstractSet[str]) -> set[str]:
+    """Ids of the candidates that cannot go because something below them stays.
+
+    ``parents`` maps every image the engine holds (listed or hidden intermediate)
+    to its parent. An image is gone after the plan when it is a candidate (listed)
+    or a hidden intermediate no container uses (the engine deletes those with their
+    last child), and all its children are gone too. Children are settled before
+    their parents by walking from the deepest images up.
+    """
+    listed = {image.id for image in images}
+    children: dict[str, list[str]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(child)
+    nodes = listed | set(parents) | set(parents.values())
+    gone: dict[str, bool] = {}
+    for node in sorted(nodes, key=lambda n: _depth(n, parents), reverse=True):
+        itself = node in candidates if node in listed else node not in used
+        gone[node] = itself and all(gone[child] for child in children.get(node, ()))
+    return {image_id for image_id in candidates if not gone[image_id]}
+
+
+def _depth(image_id: str, parents: t.Mapping[str, str]) -> int:
+    depth, seen = 0, {image_id}
+    while image_id in parents and parents[image_id] not in seen:  # a cycle cannot happen; never loop
+        image_id = parents[image_id]
+        seen.add(image_id)
+        depth += 1
+    return depth
+
+
+def _nearest_listed_ancestor(image_id: str, parents: t.Mapping[str, str], listed: t.AbstractSet[str]) -> str | None:
+    seen = {image_id}
+    while image_id in parents and parents[image_id] not in seen:
+        image_id = parents[image_id]
+        if image_id in listed:
+            return image_id
+        seen.add(image_id)
+    return None
+
+
+def _children_first(images: t.Sequence[Image], parents: t.Mapping[str, str],
+                    key: t.Callable[[Image], t.Any]) -> list[Image]:
+    """Removal order: by ``key`` (oldest or least recently used first), but an image only after all
+    of its descendants among ``images``, so the engine never meets a parent that still has children
+    and every prefix of the order (what a cap or a watermark takes) can be removed as it stands."""
+    by_id = {image.id: image for image in images}
+    waiting_for: dict[str, int] = dict.fromkeys(by_id, 0)
+    ancestor_of: dict[str, str] = {}
+    for image in images:
+        ancestor = _nearest_listed_ancestor(image.id, parents, by_id.keys())
+        if ancestor is not None:
+            ancestor_of[image.id] = ancestor
+            waiting_for[ancestor] += 1
+    ready = [(key(image), image.id) for image in images if not waiting_for[image.id]]
+    heapq.heapify(ready)
+    ordered: list[Image] = []
+    while ready:
+        image_id = heapq.heappop(ready)[1]
+        ordered.append(by_id[image_id])
+        ancestor = ancestor_of.get(image_id)
+        if ancestor is not None:
+            waiting_for[ancestor] -= 1
+            if not waiting_for[ancestor]:
+                heapq.heappush(ready, (key(by_id[ancestor]), ancestor))
+    return ordered
+
+
+def removal_dependencies(plan: PrunePlan, parents: t.Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Each image the plan deletes -> the planned images that must be gone first (its nearest planned
+    descendants: through hidden intermediates, which the engine deletes with their last child)."""
+    deleted = {d.id for d in plan.removals if d.reason != UNTAGGED}  # an untagged image stays
+    before: dict[str, set[str]] = {image_id: set() for image_id in deleted}
+    for image_id in deleted:
+        ancestor = _nearest_listed_ancestor(image_id, parents, deleted)
+        if ancestor is not None:
+            before[ancestor].add(image_id)
+    return {image_id: frozenset(ids) for image_id, ids in before.items()}
+
+
+def removal_waves(plan: PrunePlan, parents: t.Mapping[str, str]) -> list[frozenset[str]]:
+    """The plan's deletions in waves: each wave only once every planned descendant went in an earlier one.
+
+    Within a wave nothing is an ancestor of anything else, so a wave can go concurrently.
+    """
+    before = removal_dependencies(plan, parents)
+    wave_of: dict[str, int] = {}
+    pending = sorted(before)
+    while pending:  # each pass settles the images whose descendants are settled (a forest: no cycle)
+        settled = [i for i in pending if all(d in wave_of for d in before[i])]
+        for image_id in settled:
+            wave_of[image_id] = max((wave_of[d] + 1 for d in before[image_id]), default=0)
+        pending = [i for i in pending if i not in wave_of] if settled else []
+    waves: list[set[str]] = [set() for _wave in range(max(wave_of.values(), default=-1) + 1)]
+    for image_id, wave in wave_of.items():
+        waves[wave].add(image_id)
+    return [frozenset(wave) for wave in waves]
+
+
+def _watermark_prefix(ordered: list[Image], watermark: Watermark) -> tuple[list[Image], list[Image]]:
+    """Take from the front of the removal order until the estimated usage is at or below the low mark."""
     if watermark.usage <= watermark.high:
-        return [], candidates
+        return [], ordered
     usage = watermark.usage
-    chosen: list[Image] = []
-    ordered = sorted(candidates, key=lambda i: (last_used(i, usage_state), i.created, i.id))
     for index, image in enumerate(ordered):
         if usage <= watermark.low:
-            return chosen, ordered[index:]
-        chosen.append(image)
+            return ordered[:index], ordered[index:]
         usage -= image.unique_size
-    return chosen, []
-
-
-def _children_first(images: list[Image]) -> list[Image]:
-    """Removal order: an image before its parent, so the engine never refuses a parent with children.
-
-    Layer by layer: first the images no other planned image descends from, then
-    those whose planned children all came before, and so on (chains of any depth).
-    """
-    ordered: list[Image] = []
-    remaining = images
-    while remaining:
-        parents = {image.parent_id for image in remaining}
-        layer = [i for i in remaining if i.id not in parents] or remaining  # a cycle cannot happen; never loop
-        ordered.extend(layer)
-        removed_now = {i.id for i in layer}
-        remaining = [i for i in remaining if i.id not in removed_now]
-    return ordered
+    return ordered, []
 
 
 def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Container], policy: ImagePolicy,
                         now: dt.datetime, usage_state: t.Mapping[str, dt.datetime] | None = None,
-                        removed_containers: t.Iterable[str] = ()) -> PrunePlan:
+                        removed_containers: t.Iterable[str] = (),
+                        parents: t.Mapping[str, str] | None = None) -> PrunePlan:
     """Decide for every image.
 
     ``containers`` are all containers (any state); an image one of them uses is
     kept unless every such container is in ``removed_containers`` (removed by
     the same run first). ``usage_state`` maps image ids to their last recorded
-    use, for least-recently-used order in watermark mode.
+    use, for least-recently-used order in watermark mode. ``parents`` maps every
+    image the engine holds, hidden intermediates included, to its parent (default:
+    the listed images' own parents); an image with a descendant that stays is kept
+    as ``parent_of_kept``.
     """
     images = sorted(images, key=lambda i: (i.created, i.id))
+    if parents is None:
+        parents = {image.id: image.parent_id for image in images if image.parent_id}
+    context = _image_context(images, containers, policy, now, removed_containers)
+    named, named_kept = _named_images(images, policy, context)
+    candidates, kept = _judge_images([i for i in images if i.id not in named and not policy.only_named], policy,
+                                     context)
+    kept.extend(named_kept)
+    deleted = [i for i in images if named.get(i.id) == NAMED]
+    used = {image_id for image_id, ids in context.users.items() if ids - context.removed_containers}
+    blocked = _descendants_stay(images, {i.id for i in candidates + deleted}, parents, used)
+    kept.extend(Decision(i.id, i.tags, KEEP, PARENT_OF_KEPT, i.unique_size) for i in candidates if i.id in blocked)
+    candidates = [i for i in candidates if i.id not in blocked]
+    removals, below = _in_removal_order(candidates, policy, parents, usage_state or {})
+    plan = _finish(removals, kept + below, policy.max_removals)  # the cap counts the policy's own removals only
+    return _with_named(plan, images, named, policy, parents, used)
+
+
+def _in_removal_order(candidates: list[Image], policy: ImagePolicy, parents: t.Mapping[str, str],
+                      usage_state: t.Mapping[str, dt.datetime]) -> tuple[list[Decision], list[Decision]]:
+    """The candidates as removals, oldest (or, in watermark mode, least recently used) first but children
+    before parents; in watermark mode also those kept because usage is low enough without them."""
+    if policy.watermark is None:
+        return [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
+                for i in _children_first(candidates, parents, key=lambda i: (i.created, i.id))], []
+    ordered = _children_first(candidates, parents, key=lambda i: (last_used(i, usage_state), i.created, i.id))
+    chosen, spared = _watermark_prefix(ordered, policy.watermark)
+    return ([Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in chosen],
+            [Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared])
+
+
+def _names_of_image(image: Image, references: t.Iterable[str]) -> tuple[bool, tuple[str, ...]]:
+    """Whether ``references`` name the image by id, and which of its tags they name."""
+    hex_id = image.id.split(":", 1)[-1]
+    tags: list[str] = []
+    by_id = False
+    for reference in references:
+        tag = normalise_reference(reference)
+        if tag in image.tags:
+            tags.append(tag)
+        elif looks_like_id(reference) and hex_id.startswith(reference.split(":", 1)[-1]):
+            by_id = True
+    return by_id, tuple(sorted(set(tags)))
+
+
+def _named_images(images: t.Sequence[Image], policy: ImagePolicy,
+                  context: ImageContext) -> tuple[dict[str, str], list[Decision]]:
+    """The images ``remove`` names: id -> NAMED (deleted) or UNTAGGED (some tags go), and those it must keep."""
+    named: dict[str, str] = {}
+    kept: list[Decision] = []
+    for image in images:
+        by_id, tags = _names_of_image(image, policy.remove)
+        if not by_id and not tags:
+            continue
+        whole = by_id or set(tags) == set(image.tags)
+        if any_label(policy.exclude_labels, image.labels):
+            kept.append(Decision(image.id, image.tags, KEEP, EXCLUDED_LABEL, image.unique_size))
+        elif whole and context.in_use(image):
+            kept.append(Decision(image.id, image.tags, KEEP, IN_USE, image.unique_size))
+        else:
+            # Untagging one of several tags is allowed even while a container uses the image.
+            named[image.id] = NAMED if whole else UNTAGGED
+    for decision in kept:
+        named.setdefault(decision.id, KEEP)
+    return named, kept
+
+
+def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str, str], policy: ImagePolicy,
+                parents: t.Mapping[str, str], used: t.AbstractSet[str]) -> PrunePlan:
+    """Add the named removals to the policy's plan, keep a named image whose descendant stays after all, and
+    list the removals wave by wave, as a real run removes (and reports) them."""
+    by_id = {image.id: image for image in images}
+    untags = [Decision(i, tuple(_names_of_image(by_id[i], policy.remove)[1]), REMOVE, UNTAGGED, 0)
+              for i, how in named.items() if how == UNTAGGED]
+    deletions = [Decision(i, by_id[i].tags, REMOVE, NAMED, by_id[i].unique_size)
+                 for i, how in named.items() if how == NAMED] + list(plan.removals)
+    blocked = _descendants_stay(images, {d.id for d in deletions}, parents, used)
+    kept = list(plan.kept) + [Decision(d.id, d.names, KEEP, PARENT_OF_KEPT, d.size) for d in deletions if d.id in blocked]
+    deletions = [d for d in deletions if d.id not in blocked]
+    waves = removal_waves(PrunePlan(tuple(deletions)), parents)
+    wave_of = {image_id: index for index, wave in enumerate(waves) for image_id in wave}
+    in_waves = sorted(deletions, key=lambda d: wave_of[d.id])
+    kept.sort(key=lambda d: (d.reason, d.names, d.id))
+    # Untagging never waits for anything: with the first wave.
+    first = (waves[0] if waves else frozenset()) | {d.id for d in untags}
+    return PrunePlan(tuple(untags + in_waves + kept), waves=(first, *waves[1:]))
+
+
+def _image_context(images: t.Sequence[Image], containers: t.Iterable[Container], policy: ImagePolicy,
+                   now: dt.datetime, removed_containers: t.Iterable[str]) -> ImageContext:
     users: dict[str, set[str]] = {}
     for container in containers:
         users.setdefault(container.image_id, set()).add(container.id)
-    context = ImageContext(
+    return ImageContext(
         users={image_id: frozenset(ids) for image_id, ids in users.items()},
         removed_containers=frozenset(removed_containers),
         newest_per_repository=newest_per_repository(images, policy.keep_last) if policy.keep_last is not None else {},
         now=now,
     )
+
+
+def _judge_images(images: t.Sequence[Image], policy: ImagePolicy,
+                  context: ImageContext) -> tuple[list[Image], list[Decision]]:
+    """The single-image rules: the candidates, and a decision for each image a rule keeps."""
     candidates: list[Image] = []
     kept: list[Decision] = []
     for image in images:
@@ -456,11 +697,4 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
             candidates.append(image)
         else:
             kept.append(Decision(image.id, image.tags, KEEP, reason, image.unique_size))
-    if policy.watermark is not None:
-        chosen, spared = _apply_watermark(candidates, policy.watermark, usage_state or {})
-        kept.extend(Decision(i.id, i.tags, KEEP, BELOW_WATERMARK, i.unique_size) for i in spared)
-        removals = [Decision(i.id, i.tags, REMOVE, OVER_WATERMARK, i.unique_size) for i in _children_first(chosen)]
-    else:
-        removals = [Decision(i.id, i.tags, REMOVE, _removal_reason(i, policy), i.unique_size)
-                    for i in _children_first(candidates)]
-    return _finish(removals, kept, policy.max_removals)
+    return candidates, kept

@@ -27,6 +27,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     KEEP,
     NOT_SELECTED,
     OLDER_THAN,
+    PARENT_OF_KEPT,
     REMOVE,
     TOO_YOUNG,
     UNUSED,
@@ -37,11 +38,6 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
 from ansible_collections.tidy.docker.plugins.module_utils._units import parse_duration
-
-# Keep reason of build cache: a record that a kept record was built on. The engine refuses to
-# remove a record while another record builds on it, so planning it would be a promise a real
-# run cannot keep.
-PARENT_OF_KEPT = "parent_of_kept"
 
 # The ``kind`` of each object in the returns.
 VOLUME = "volume"
@@ -307,6 +303,19 @@ def _refuse_alone(params: t.Mapping[str, t.Any], option: str, needs: str) -> Non
                              f"set {needs}: true too, or leave {option} out")
 
 
+def build_cache_age(text: str | None, option: str) -> int | None:
+    """A build cache age option in seconds (None: any age); InvalidInput for 0, which the engine reads as no limit."""
+    if text is None:
+        return None
+    seconds = parse_duration(text, option)
+    if seconds == 0:
+        # The engine reads 0 as "no age limit": the same as leaving it out, but easily meant otherwise.
+        raise invalid_option(option, text, "is no duration",
+                             f"give a positive duration such as 7d, or leave {option} out to remove unused build "
+                             "cache of any age")
+    return seconds
+
+
 def engine_prune_policies(params: t.Mapping[str, t.Any]) -> EnginePrunePolicies:
     """engine_prune's options as policies; InvalidInput, one sentence, on anything it cannot use.
 
@@ -318,14 +327,7 @@ def engine_prune_policies(params: t.Mapping[str, t.Any]) -> EnginePrunePolicies:
     parallel = params.get("parallel", 1)
     if not 1 <= parallel <= PARALLEL_LIMIT:
         raise invalid_option("parallel", parallel, "is out of range", f"use 1 to {PARALLEL_LIMIT} concurrent engine calls")
-    older_than = None
-    if params.get("build_cache_older_than") is not None:
-        older_than = parse_duration(params["build_cache_older_than"], "build_cache_older_than")
-        if older_than == 0:
-            # The engine reads 0 as "no age limit": the same as leaving it out, but easily meant otherwise.
-            raise invalid_option("build_cache_older_than", params["build_cache_older_than"], "is no duration",
-                                 "give a positive duration such as 7d, or leave build_cache_older_than out "
-                                 "to remove unused build cache of any age")
+    older_than = build_cache_age(params.get("build_cache_older_than"), "build_cache_older_than")
     named = params.get("named_volumes")
     return EnginePrunePolicies(
         volumes=VolumePolicy(anonymous=True, named=named is not False, exclude_labels=exclude)

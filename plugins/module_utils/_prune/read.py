@@ -15,17 +15,20 @@ from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LIVE_STATES, Container, Image
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
 
 
-def containers_from_engine(client: EngineClient, details: bool = True, sizes: bool | None = None) -> list[Container]:
+def containers_from_engine(client: EngineClient, details: bool = True, sizes: bool | None = None,
+                           listed: t.Sequence[t.Mapping[str, t.Any]] | None = None) -> list[Container]:
     """Every container, from one listing. With ``details``, stopped ones are also inspected for finish
     time and restart policy, which the list lacks (``ContainerPolicy.needs_details`` tells when a policy
     reads them); ``sizes`` (default: as ``details``) asks the engine for writable-layer sizes.
-    Image pruning needs neither: only the image ids."""
-    listed = client.call(client.api.containers, all=True, size=details if sizes is None else sizes)
+    Image pruning needs neither: only the image ids. ``listed``: a listing already read (system df
+    carries one, with sizes)."""
+    if listed is None:
+        listed = client.call(client.api.containers, all=True, size=details if sizes is None else sizes)
 
     def what_the_list_lacks(data: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         state = data.get("State") or {}
@@ -33,7 +36,7 @@ def containers_from_engine(client: EngineClient, details: bool = True, sizes: bo
                 "restart_policy": ((data.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
                 "state": str(state.get("Status") or "")}
 
-    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in LIVE_STATES]
+    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in NOT_STOPPED_STATES]
     inspected = dict(zip(stopped, inspect_many(client, "containers", stopped, what_the_list_lacks)))
     containers = []
     for raw in listed:
@@ -57,13 +60,15 @@ class ImageInventory:
     layers_size: int  # bytes of image layers on disk, shared layers once (system df)
 
 
-def images_from_engine(client: EngineClient, precise: bool = False) -> ImageInventory:
-    """Top-level images with unique sizes from system df.
+def images_from_engine(client: EngineClient, precise: bool = False,
+                       df: t.Mapping[str, t.Any] | None = None) -> ImageInventory:
+    """Top-level images with unique sizes from system df (``df``: an answer already read).
 
     ``precise`` inspects each image for sub-second creation and last-tag times,
-    which keep_last ordering and least-recently-used order need.
+    which keep_last ordering, least-recently-used order and a cap need.
     """
-    df = client.call(client.api.df)
+    if df is None:
+        df = client.call(client.api.df)
     raw_images = df.get("Images") or []
 
     def times(data: t.Mapping[str, t.Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -86,6 +91,16 @@ def images_from_engine(client: EngineClient, precise: bool = False) -> ImageInve
             image = replace(image, created=created or image.created, last_tag_time=last_tag_time)
         images.append(image)
     return ImageInventory(images=images, layers_size=int(df.get("LayersSize") or 0))
+
+
+def image_parents(client: EngineClient) -> dict[str, str]:
+    """Image id -> parent id for every image the engine holds, the hidden build intermediates too.
+
+    The disk-usage listing leaves out untagged images that have children, so an image's
+    descendants can only be found through this listing of them all (one call).
+    """
+    return {str(raw["Id"]): str(raw["ParentId"]) for raw in client.call(client.api.images, all=True)
+            if raw.get("ParentId")}
 
 
 def users_per_image(client: EngineClient) -> dict[str, int]:

@@ -69,9 +69,10 @@ def prune_diff(outcome: Outcome, names_key: str) -> dict[str, str]:
 
 
 def kinds_result(outcomes: t.Sequence[tuple[str, Outcome]], check_mode: bool, report_kept: bool,
-                 reclaimed: int | None) -> dict[str, t.Any]:
+                 reclaimed: int | None, reclaimed_by_kind: t.Mapping[str, int] | None = None) -> dict[str, t.Any]:
     """``prune_result`` of a run over several kinds of object: every record also carries its ``kind``,
-    and its names are under ``names``. ``outcomes`` are (kind, outcome) pairs, each kind once."""
+    and its names are under ``names``; ``by_kind`` sums up each kind. ``outcomes`` are (kind, outcome)
+    pairs, each kind once; ``reclaimed_by_kind`` is the measured space per kind (real runs)."""
     merged = Outcome(removed=[d for _kind, o in outcomes for d in o.removed],
                      kept=[d for _kind, o in outcomes for d in o.kept])
     result = prune_result(merged, "names", check_mode, report_kept, reclaimed)
@@ -80,7 +81,19 @@ def kinds_result(outcomes: t.Sequence[tuple[str, Outcome]], check_mode: bool, re
         kept = sorted(((kind, d) for kind, o in outcomes for d in o.kept),
                       key=lambda pair: (pair[1].reason, pair[0], pair[1].names, pair[1].id))
         result["kept"] = [{"kind": kind, **decision_record(d, "names", False)} for kind, d in kept]
+    result["by_kind"] = {kind: _kind_summary(outcome, check_mode, (reclaimed_by_kind or {}).get(kind))
+                         for kind, outcome in outcomes}
     return result
+
+
+def _kind_summary(outcome: Outcome, check_mode: bool, reclaimed: int | None) -> dict[str, t.Any]:
+    """One kind's share of a run: how many removed, kept per reason, and its space (estimated or measured)."""
+    kept_counts: dict[str, int] = {}
+    for decision in outcome.kept:
+        kept_counts[decision.reason] = kept_counts.get(decision.reason, 0) + 1
+    space = sum(d.size for d in outcome.removed) if check_mode else (reclaimed or 0)
+    return {"removed_count": len(outcome.removed), "kept_counts": dict(sorted(kept_counts.items())),
+            "space_reclaimable" if check_mode else "space_reclaimed": space}
 
 
 def kinds_diff(outcomes: t.Sequence[tuple[str, Outcome]], header: str) -> dict[str, str]:

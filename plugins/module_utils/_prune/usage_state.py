@@ -76,3 +76,14 @@ def save_usage_state(path: str, engine_id: str, state: t.Mapping[str, dt.datetim
         return (f"usage_state_path {path!r} could not be written ({exc}); least-recently-used order falls back to "
                 "tag and creation times.")
     return None
+
+
+def refresh_usage_state(path: str, engine_id: str, in_use: t.Iterable[str], present: t.Iterable[str],
+                        now: dt.datetime, check_mode: bool) -> tuple[UsageState, list[str]]:
+    """Load, stamp the images in use, and (not in check mode) save: the state and any warnings."""
+    state, warning = load_usage_state(path, engine_id)
+    state = record_usage(state, in_use, present, now)
+    warnings = [warning] if warning else []
+    if not check_mode:
+        warnings.append(save_usage_state(path, engine_id, state) or "")
+    return state, [text for text in warnings if text]

@@ -275,7 +275,22 @@ def protected_newest(images: t.Sequence[Image], keep_last: int) -> set[str]:
 
 
 def least_recently_used(images: t.Iterable[Image], usage_state: t.Mapping[str, dt.datetime]) -> list[Image]:
-    return sorted(images, key=lambda i: (usage_state.get(i.id) or i.last_tag_time or i.created, i.created, i.id))
+    """Least recently used first, except that an image waits for its descendants among ``images``
+    (the engine refuses a parent that still has a child)."""
+    def recency(i: Image) -> tuple[dt.datetime, dt.datetime, str]:
+        return usage_state.get(i.id) or i.last_tag_time or i.created, i.created, i.id
+
+    pending, ordered = {i.id: i for i in images}, []
+    while pending:
+        waiting = set()
+        for image in pending.values():  # every ancestor of a pending image waits
+            parent = image.parent_id
+            while parent is not None:
+                waiting.add(parent)
+                parent = next((i.parent_id for i in pending.values() if i.id == parent), None)
+        chosen = min((i for i in pending.values() if i.id not in waiting), key=recency)
+        ordered.append(pending.pop(chosen.id))
+    return ordered
 
 
 def check_shape(plan: PrunePlan, inputs: t.Sequence[t.Any], removal_reasons: t.AbstractSet[str],

@@ -24,6 +24,8 @@ ENGINE_SIDE = ("docker", "requests", "urllib3", "paramiko", f"{MODULE_UTILS}._en
 PURE = (
     "_prune.policy",
     "_prune.policy_volumes_networks_cache",
+    "_prune.policy_host",
+    "_prune.host_options",
     "_prune.options",
     "_prune.report",
     "_prune.usage_state",

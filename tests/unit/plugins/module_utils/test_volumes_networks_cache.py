@@ -375,9 +375,15 @@ def test_kinds_result_and_diff():
         "kept": [{"kind": "network", "id": NET_ID, "names": ["app"], "reason": "in_use"},
                  {"kind": "volume", "id": "pgdata", "names": ["pgdata"], "reason": "in_use"}],
         "space_reclaimable": 5300, "space_reclaimable_human": "5.3 kB",
+        "by_kind": {"volume": {"removed_count": 1, "kept_counts": {"in_use": 1}, "space_reclaimable": 5000},
+                    "network": {"removed_count": 0, "kept_counts": {"in_use": 1}, "space_reclaimable": 0},
+                    "build_cache": {"removed_count": 1, "kept_counts": {}, "space_reclaimable": 300}},
     }
-    real = kinds_result(outcomes, check_mode=False, report_kept=False, reclaimed=4000)
+    real = kinds_result(outcomes, check_mode=False, report_kept=False, reclaimed=4000,
+                        reclaimed_by_kind={"volume": 3700, "build_cache": 300})
     assert "kept" not in real and real["space_reclaimed"] == 4000 and real["space_reclaimed_human"] == "4 kB"
+    assert real["by_kind"]["volume"] == {"removed_count": 1, "kept_counts": {"in_use": 1}, "space_reclaimed": 3700}
+    assert real["by_kind"]["network"]["space_reclaimed"] == 0
     diff = kinds_diff(outcomes, "volumes, networks and build cache")
     assert diff["before"].splitlines() == ["volume old (unused)", "build_cache leafrecord00 <none> (older_than)",
                                            f"network {NET_ID[:12]} app (in_use)", "volume pgdata (in_use)"]
