@@ -172,9 +172,18 @@ removed_count:
   returned: success
   type: int
   sample: 2
+by_kind:
+  description:
+    - Per pruned kind (V(volume), V(network), V(build_cache)), its share of the run - C(removed_count), C(kept_counts),
+      and C(space_reclaimable) in check mode (the estimate) or C(space_reclaimed) in a real run (measured for that
+      kind; always 0 for networks).
+  returned: success
+  type: dict
+  sample: {volume: {removed_count: 2, kept_counts: {in_use: 1}, space_reclaimed: 1048576},
+           network: {removed_count: 1, kept_counts: {}, space_reclaimed: 0}}
 space_reclaimed:
   description:
-    - Bytes freed, measured with the engine's system df before and after the removals. What counts is the disk
+    - Bytes freed, measured with the engine's system df before and after the removals, kind by kind. What counts is the disk
       usage of volumes and of the build cache no image shares (networks hold none), so another actor writing to a
       volume meanwhile lowers the figure; never below zero.
   returned: when not in check mode
@@ -232,7 +241,7 @@ def prune_engine(module: TidyDockerModule) -> dict[str, t.Any]:
     params = module.params
     policies = engine_prune_policies(params)  # bad input fails before any engine call
     run = run_engine_prune(module.client, policies, module.check_mode, params["parallel"], now_utc())
-    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed)
+    result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed, run.reclaimed_by_kind)
     result.update(legacy_returns(run.outcomes))
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "volumes, networks and build cache")

@@ -264,10 +264,14 @@ class EngineInventory:
     networks: tuple[Network, ...] | None = None
     build_cache: tuple[CacheRecord, ...] | None = None
 
-    def disk_bytes(self) -> int:
-        """Bytes the volumes and the build cache read hold (an image's share of the cache not counted)."""
-        return (sum(v.known_size for v in self.volumes or ())
-                + sum(r.reclaimable for r in self.build_cache or ()))
+    def disk_bytes(self) -> dict[str, int]:
+        """Bytes per kind read that holds disk space: volumes, and build cache no image shares."""
+        figures: dict[str, int] = {}
+        if self.volumes is not None:
+            figures[VOLUME] = sum(v.known_size for v in self.volumes)
+        if self.build_cache is not None:
+            figures[BUILD_CACHE] = sum(r.reclaimable for r in self.build_cache)
+        return figures
 
 
 def plan_engine_prune(inventory: EngineInventory, policies: EnginePrunePolicies, now: dt.datetime,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, NotFound
@@ -286,10 +286,11 @@ def apply_build_cache_removals(client: EngineClient, plan: PrunePlan, policy: Bu
 
 @dataclass
 class EnginePruneRun:
-    """(kind, outcome) per pruned kind, and the bytes freed (None in check mode)."""
+    """(kind, outcome) per pruned kind, and the bytes freed (None in check mode), in all and per kind."""
 
     outcomes: list[tuple[str, Outcome]]
     reclaimed: int | None
+    reclaimed_by_kind: dict[str, int] = field(default_factory=dict)
 
 
 def apply_engine_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePlan]],
@@ -323,11 +324,12 @@ def run_engine_prune(client: EngineClient, policies: EnginePrunePolicies, check_
         return EnginePruneRun([(kind, Outcome(list(p.removals), list(p.kept))) for kind, p in plans],
                               None if check_mode else 0)
     outcomes = apply_engine_plans(client, plans, policies, parallel, now)
-    reclaimed = 0
+    by_kind: dict[str, int] = {}
     if any(outcome.removed for kind, outcome in outcomes if kind in (VOLUME, BUILD_CACHE)):
         after = disk_usage(client)
         measured = EngineInventory(
             volumes=tuple(volumes_from(after, [])) if inventory.volumes is not None else None,
-            build_cache=tuple(cache_records_from(after)) if inventory.build_cache is not None else None)
-        reclaimed = max(inventory.disk_bytes() - measured.disk_bytes(), 0)
-    return EnginePruneRun(outcomes, reclaimed)
+            build_cache=tuple(cache_records_from(after)) if inventory.build_cache is not None else None).disk_bytes()
+        # Per kind, so that what another actor added meanwhile to one kind does not hide what another freed.
+        by_kind = {kind: max(before - measured.get(kind, 0), 0) for kind, before in inventory.disk_bytes().items()}
+    return EnginePruneRun(outcomes, sum(by_kind.values()), by_kind)

@@ -241,8 +241,9 @@ def test_only_the_kinds_asked_for_are_planned():
 def test_disk_bytes_counts_volumes_and_unshared_cache():
     inventory = EngineInventory(volumes=(volume("a", size=10), volume("b", size=None)),
                                 build_cache=(record("r", size=5), record("s", size=7, shared=True)))
-    assert inventory.disk_bytes() == 15
-    assert EngineInventory().disk_bytes() == 0
+    assert inventory.disk_bytes() == {VOLUME: 10, BUILD_CACHE: 5}
+    assert EngineInventory().disk_bytes() == {}
+    assert EngineInventory(networks=(network("n"),), build_cache=()).disk_bytes() == {BUILD_CACHE: 0}
 
 
 def test_legacy_returns_list_what_was_removed_per_kind():

@@ -342,7 +342,7 @@ def test_real_run_removes_the_plan_and_measures_the_space_freed():
         ("DELETE", f"/networks/{long_id('net-free')}"), ("DELETE", f"/networks/{long_id('net-keep')}"),
         ("DELETE", "/volumes/old"), ("DELETE", "/volumes/remote"), ("POST", "/build/prune")])
     # Before: volumes 100 + 20 + 5000 (+ unknown), cache 300 + 50 (900 is an image's); after: 120 and 50.
-    assert run.reclaimed == 5300
+    assert run.reclaimed == 5300 and run.reclaimed_by_kind == {"volume": 5000, "build_cache": 300}
     # One listing to plan, one fresh listing right before the removals; df before and after.
     assert fake.api.calls.count("containers") == 2 and fake.api.calls.count("df") == 2
     assert all(outcome.kept == [] or all(d.reason == "in_use" for d in outcome.kept) for _kind, outcome in run.outcomes)
@@ -351,7 +351,8 @@ def test_real_run_removes_the_plan_and_measures_the_space_freed():
 def test_real_run_with_nothing_to_remove_asks_no_more():
     client, fake = engine(df=[df_answer(volumes=(("pgdata", 1),), cache=[])])
     run = vnc.run_engine_prune(client, EnginePrunePolicies(volumes=VolumePolicy()), check_mode=False, parallel=4, now=NOW)
-    assert run.reclaimed == 0 and fake.requests == [] and fake.api.calls == ["containers", "df"]
+    assert run.reclaimed == 0 and run.reclaimed_by_kind == {}
+    assert fake.requests == [] and fake.api.calls == ["containers", "df"]
 
 
 # --------------------------------------------------------------------------- returns over several kinds
