@@ -61,20 +61,11 @@ options:
     type: list
     elements: str
     default: []
-  parallel:
-    description:
-      - How many volume or network removals run concurrently against the engine (1 to 64).
-    type: int
-    default: 8
-  report_kept:
-    description:
-      - Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
-    type: bool
-    default: true
 extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
+  - tidy.docker._prune_options.run
 notes:
   - In the role P(tidy.docker.clean_host#role) it is step 5, off by default (C(clean_host_prune_volumes),
     C(clean_host_prune_networks), C(clean_host_prune_build_cache)); the role passes its protect label as

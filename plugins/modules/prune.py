@@ -215,14 +215,6 @@ options:
         V(excluded_label).
     type: str
     default: tidy.docker.keep=true
-  parallel:
-    description: How many removals run concurrently against the engine (1 to 64).
-    type: int
-    default: 8
-  report_kept:
-    description: Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
-    type: bool
-    default: true
   usage_state_path:
     description:
       - A small JSON file on the managed node where each run records when each image was last seen in use, for the
@@ -233,6 +225,7 @@ extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
+  - tidy.docker._prune_options.run
 seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune
