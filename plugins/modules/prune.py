@@ -95,6 +95,12 @@ options:
             container, like C(docker rm -v). With O(volumes), they go by the volume plan, each with its own reason.
         type: bool
         default: true
+      remove_keep_volumes:
+        description:
+          - O(containers.keep_volumes) for the containers named in O(containers.remove) only (default, the same
+            value). A decommissioned service often leaves volumes worth keeping while job leftovers do not, or the
+            reverse.
+        type: bool
   images:
     description:
       - How to prune images; the options of M(tidy.docker.image_prune). Pruned unless O(images.enabled=false).
@@ -301,7 +307,8 @@ removed:
       type: str
 kept:
   description:
-    - Objects looked at and spared, each with O(ignore:kind), id, names and a reason (V(running), V(in_use),
+    - Objects looked at and spared, each with O(ignore:kind), id, names and a reason (and C(named=true) when
+      O(containers.remove) or O(images.remove) named it) (V(running), V(in_use),
       V(excluded_label), V(parent_of_kept), V(max_removals), V(gone), ...; see the docs of each prune module).
   returned: when O(report_kept=true)
   type: list

@@ -34,8 +34,9 @@ from ansible_collections.tidy.docker.plugins.module_utils._records import repo_t
 from ansible_collections.tidy.docker.plugins.module_utils._references import split_reference
 
 
-def _spared(decision: Decision, reason: str) -> Decision:
-    return Decision(decision.id, decision.names, KEEP, reason, decision.size)
+def spared(decision: Decision, reason: str) -> Decision:
+    """The decision turned into a kept one, with the reason the apply step found."""
+    return Decision(decision.id, decision.names, KEEP, reason, decision.size, named=decision.named)
 
 
 def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], parallel: int) -> Outcome:
@@ -56,7 +57,7 @@ def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], para
             if spared_reason is None:
                 outcome.removed.append(decision)
             else:
-                outcome.kept.append(_spared(decision, spared_reason))
+                outcome.kept.append(spared(decision, spared_reason))
     return outcome
 
 
@@ -81,23 +82,26 @@ def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.M
             if spared_reason is None:
                 outcome.removed.append(decision)
             else:
-                outcome.kept.append(_spared(decision, spared_reason))
+                outcome.kept.append(spared(decision, spared_reason))
         outcomes.append((kind, outcome))
     return outcomes
 
 
-def container_remover(client: EngineClient, keep_volumes: bool,
-                      stop_timeout: int | None = None) -> t.Callable[[Decision], str | None]:
+def container_remover(client: EngineClient, keep_volumes: bool, stop_timeout: int | None = None,
+                      named_keep_volumes: bool | None = None) -> t.Callable[[Decision], str | None]:
     """Remove without force: the engine itself refuses a container that was started meanwhile.
 
     A container removed because it was named (a decommissioned service) is stopped first, with
-    ``stop_timeout`` seconds to exit before it is killed, as ``docker stop`` does.
+    ``stop_timeout`` seconds to exit before it is killed, as ``docker stop`` does, and keeps its
+    volumes as ``named_keep_volumes`` says (default: as the others).
     """
     def remove(decision: Decision) -> str | None:
         try:
+            keep = keep_volumes
             if decision.reason == NAMED:
                 client.call(client.api.stop, decision.id, timeout=stop_timeout)
-            client.request("DELETE", object_path("containers", decision.id), {"v": not keep_volumes, "force": False})
+                keep = keep_volumes if named_keep_volumes is None else named_keep_volumes
+            client.request("DELETE", object_path("containers", decision.id), {"v": not keep, "force": False})
         except NotFound:
             return GONE
         except Conflict:

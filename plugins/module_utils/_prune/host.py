@@ -118,8 +118,10 @@ def apply_host_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePla
     (the volumes are its decisions).
     """
     by_kind = dict(plans)
-    keep_volumes = policy.keep_volumes or policy.engine.volumes is not None
-    remove_container = container_remover(client, keep_volumes=keep_volumes, stop_timeout=policy.stop_timeout)
+    volume_plan = policy.engine.volumes is not None
+    remove_container = container_remover(
+        client, keep_volumes=policy.keep_volumes or volume_plan, stop_timeout=policy.stop_timeout,
+        named_keep_volumes=None if policy.named_keep_volumes is None else policy.named_keep_volumes or volume_plan)
     image_plan = by_kind.get(IMAGE)
     # Users per image from a listing taken now, less each planned user once it is gone: an image a
     # new container started using since the plan is spared.

@@ -52,7 +52,8 @@ STOP_TIMEOUT_LIMIT = 3600
 PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
     # Containers and images are pruned unless turned off; the others only when their dict is given.
     "containers": _kind(dict(CONTAINER_POLICY_SPEC, **_ENABLED, **_REMOVE, stop_timeout={"type": "int", "default": 10},
-                             keep_volumes={"type": "bool", "default": True}), {}),
+                             keep_volumes={"type": "bool", "default": True},
+                             remove_keep_volumes={"type": "bool"}), {}),
     "images": _kind(dict(IMAGE_POLICY_SPEC, **_ENABLED, **_REMOVE), {}),
     "volumes": _kind(VOLUMES_SPEC, None),
     "networks": _kind(NETWORKS_SPEC, None),
@@ -109,6 +110,7 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
                                only_named=not _on(images))
     return HostPolicy(containers=container_policy, images=image_policy, engine=_engine_policies(params, protect),
                       keep_volumes=bool((containers or {}).get("keep_volumes", True)),
+                      named_keep_volumes=(containers or {}).get("remove_keep_volumes"),
                       stop_timeout=int((containers or {}).get("stop_timeout") or 0))
 
 

@@ -20,7 +20,7 @@ import datetime as dt
 import fnmatch
 import heapq
 import typing as t
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._references import (
     looks_like_id,
@@ -227,6 +227,7 @@ class Decision:
     action: str
     reason: str
     size: int = 0
+    named: bool = False  # named in the policy's ``remove`` list, whatever became of it
 
     @property
     def removed(self) -> bool:
@@ -344,7 +345,7 @@ def _named_containers(containers: t.Sequence[Container], policy: ContainerPolicy
         if _names_the_container(container, policy.remove):
             protected = any_label(policy.exclude_labels, container.labels)
             decisions.append(Decision(container.id, (container.name,), KEEP if protected else REMOVE,
-                                      EXCLUDED_LABEL if protected else NAMED, container.size_rw))
+                                      EXCLUDED_LABEL if protected else NAMED, container.size_rw, named=True))
     return decisions
 
 
@@ -589,9 +590,8 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     if parents is None:
         parents = {image.id: image.parent_id for image in images if image.parent_id}
     context = _image_context(images, containers, policy, now, removed_containers)
-    named, named_kept = _named_images(images, policy, context)
-    candidates, kept = _judge_images([i for i in images if i.id not in named and not policy.only_named], policy,
-                                     context)
+    named, named_kept, partial = _named_images(images, policy, context)
+    candidates, kept = _judge_by_policy(images, named, partial, policy, context)
     kept.extend(named_kept)
     deleted = [i for i in images if named.get(i.id) == NAMED]
     used = {image_id for image_id, ids in context.users.items() if ids - context.removed_containers}
@@ -600,7 +600,17 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     candidates = [i for i in candidates if i.id not in blocked]
     removals, below = _in_removal_order(candidates, policy, parents, usage_state or {})
     plan = _finish(removals, kept + below, policy.max_removals)  # the cap counts the policy's own removals only
-    return _with_named(plan, images, named, policy, parents, used)
+    return _with_named(plan, images, named, partial, parents, used)
+
+
+def _judge_by_policy(images: t.Sequence[Image], named: t.Mapping[str, str], partial: t.Collection[str],
+                     policy: ImagePolicy, context: ImageContext) -> tuple[list[Image], list[Decision]]:
+    """The policy's rules on every image not named whole; with the policy off, the partly named are kept
+    (and so lose their named tags) unless protected."""
+    if not policy.only_named:
+        return _judge_images([i for i in images if i.id not in named], policy, context)
+    return [], [Decision(i.id, i.tags, KEEP, EXCLUDED_LABEL if any_label(policy.exclude_labels, i.labels)
+                         else NOT_SELECTED, i.unique_size) for i in images if i.id in partial]
 
 
 def _in_removal_order(candidates: list[Image], policy: ImagePolicy, parents: t.Mapping[str, str],
@@ -631,38 +641,57 @@ def _names_of_image(image: Image, references: t.Iterable[str]) -> tuple[bool, tu
 
 
 def _named_images(images: t.Sequence[Image], policy: ImagePolicy,
-                  context: ImageContext) -> tuple[dict[str, str], list[Decision]]:
-    """The images ``remove`` names: id -> NAMED (deleted) or UNTAGGED (some tags go), and those it must keep."""
+                  context: ImageContext) -> tuple[dict[str, str], list[Decision], dict[str, tuple[str, ...]]]:
+    """The images ``remove`` names: id -> NAMED (to delete) or KEEP, the kept ones' decisions, and the
+    images named by some of their tags only (id -> those tags), which the policy still judges."""
     named: dict[str, str] = {}
     kept: list[Decision] = []
+    partial: dict[str, tuple[str, ...]] = {}
     for image in images:
         by_id, tags = _names_of_image(image, policy.remove)
         if not by_id and not tags:
             continue
-        whole = by_id or set(tags) == set(image.tags)
-        if any_label(policy.exclude_labels, image.labels):
-            kept.append(Decision(image.id, image.tags, KEEP, EXCLUDED_LABEL, image.unique_size))
-        elif whole and context.in_use(image):
-            kept.append(Decision(image.id, image.tags, KEEP, IN_USE, image.unique_size))
+        if not by_id and set(tags) != set(image.tags):
+            partial[image.id] = tags
+        elif any_label(policy.exclude_labels, image.labels):
+            kept.append(Decision(image.id, image.tags, KEEP, EXCLUDED_LABEL, image.unique_size, named=True))
+        elif context.in_use(image):
+            kept.append(Decision(image.id, image.tags, KEEP, IN_USE, image.unique_size, named=True))
         else:
-            # Untagging one of several tags is allowed even while a container uses the image.
-            named[image.id] = NAMED if whole else UNTAGGED
+            named[image.id] = NAMED
     for decision in kept:
-        named.setdefault(decision.id, KEEP)
-    return named, kept
+        named[decision.id] = KEEP
+    return named, kept, partial
 
 
-def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str, str], policy: ImagePolicy,
-                parents: t.Mapping[str, str], used: t.AbstractSet[str]) -> PrunePlan:
+def _untag_kept(kept: t.Iterable[Decision], partial: t.Mapping[str, tuple[str, ...]]) -> tuple[list[Decision],
+                                                                                               list[Decision]]:
+    """An image named by some of its tags: if the policy removes it anyway, the removal covers those tags;
+    if the policy keeps it, the named tags go (``untagged``: allowed even while a container uses the image)
+    unless a label protects it. (kept, untags)"""
+    still_kept, untags = [], []
+    for decision in kept:
+        if decision.id in partial and decision.reason != EXCLUDED_LABEL:
+            untags.append(Decision(decision.id, partial[decision.id], REMOVE, UNTAGGED, 0, named=True))
+        elif decision.id in partial:
+            still_kept.append(replace(decision, named=True))
+        else:
+            still_kept.append(decision)
+    return still_kept, untags
+
+
+def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str, str],
+                partial: t.Mapping[str, tuple[str, ...]], parents: t.Mapping[str, str],
+                used: t.AbstractSet[str]) -> PrunePlan:
     """Add the named removals to the policy's plan, keep a named image whose descendant stays after all, and
     list the removals wave by wave, as a real run removes (and reports) them."""
     by_id = {image.id: image for image in images}
-    untags = [Decision(i, tuple(_names_of_image(by_id[i], policy.remove)[1]), REMOVE, UNTAGGED, 0)
-              for i, how in named.items() if how == UNTAGGED]
-    deletions = [Decision(i, by_id[i].tags, REMOVE, NAMED, by_id[i].unique_size)
-                 for i, how in named.items() if how == NAMED] + list(plan.removals)
+    kept, untags = _untag_kept(plan.kept, partial)
+    deletions = [Decision(i, by_id[i].tags, REMOVE, NAMED, by_id[i].unique_size, named=True)
+                 for i, how in named.items() if how == NAMED] + \
+        [replace(d, named=True) if d.id in partial else d for d in plan.removals]
     blocked = _descendants_stay(images, {d.id for d in deletions}, parents, used)
-    kept = list(plan.kept) + [Decision(d.id, d.names, KEEP, PARENT_OF_KEPT, d.size) for d in deletions if d.id in blocked]
+    kept += [replace(d, action=KEEP, reason=PARENT_OF_KEPT) for d in deletions if d.id in blocked]
     deletions = [d for d in deletions if d.id not in blocked]
     waves = removal_waves(PrunePlan(tuple(deletions)), parents)
     wave_of = {image_id: index for index, wave in enumerate(waves) for image_id in wave}

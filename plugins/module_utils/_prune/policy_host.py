@@ -46,6 +46,7 @@ class HostPolicy:
     # a named running one has to stop.
     keep_volumes: bool = True
     stop_timeout: int = 10
+    named_keep_volumes: bool | None = None  # for the containers named to go; None: as keep_volumes
 
 
 @dataclass(frozen=True)

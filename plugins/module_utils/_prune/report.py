@@ -24,6 +24,8 @@ def decision_record(decision: Decision, names_key: str, with_size: bool) -> dict
     record: dict[str, t.Any] = {"id": decision.id, names_key: list(decision.names), "reason": decision.reason}
     if with_size:
         record["size"] = decision.size
+    if decision.named:  # only tidy.docker.prune names objects; the other modules' records stay as they were
+        record["named"] = True
     return record
 
 

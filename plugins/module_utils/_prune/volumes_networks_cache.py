@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, spared
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     CONFLICT,
     GONE,
     IN_USE,
-    KEEP,
     TOO_YOUNG,
     Decision,
     PrunePlan,
@@ -178,10 +177,6 @@ def read_engine_inventory(client: EngineClient, policies: EnginePrunePolicies,
 # --------------------------------------------------------------------------- removing
 
 
-def _spared(decision: Decision, reason: str) -> Decision:
-    return Decision(decision.id, decision.names, KEEP, reason, decision.size)
-
-
 def volume_remover(client: EngineClient, users_now: t.Mapping[str, frozenset[str]],
                    removed_containers: frozenset[str] = frozenset()) -> t.Callable[[Decision], str | None]:
     """Remove one planned volume; None when done, else why it stays.
@@ -277,7 +272,7 @@ def apply_build_cache_removals(client: EngineClient, plan: PrunePlan, policy: Bu
     stayed = [d for d in planned if d.id not in deleted]
     if stayed:
         now_listed = {record.id: record for record in read_build_cache(client)}
-        outcome.kept.extend(_spared(d, _why_cache_record_stayed(now_listed.get(d.id), policy, now)) for d in stayed)
+        outcome.kept.extend(spared(d, _why_cache_record_stayed(now_listed.get(d.id), policy, now)) for d in stayed)
     return outcome
 
 

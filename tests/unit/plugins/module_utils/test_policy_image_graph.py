@@ -318,3 +318,16 @@ def test_with_policy_pruning_off_only_the_named_are_decided():
     images = [image(BASE, "base/p:1"), image(OTHER)]
     plan = plan_image_removals(images, [], ImagePolicy(remove=("base/p:1",), only_named=True), NOW)
     assert removals(plan) == [(BASE, "named")] and not plan.kept
+
+
+def test_an_image_named_by_some_tags_is_still_judged_by_the_policy():
+    """If the policy removes the image anyway, the removal covers the named tags: a rerun has nothing left to do."""
+    images = [image(BASE, "x/y:1", "x/y:2", created=100)]
+    unused = plan_image_removals(images, [], ImagePolicy(scope="unused", keep_unpullable=False, remove=("x/y:1",)), NOW)
+    assert removals(unused) == [(BASE, "unused")] and unused.removals[0].names == ("x/y:1", "x/y:2")
+    assert unused.removals[0].named
+    kept_by_policy = plan_image_removals(images, [], ImagePolicy(scope="dangling", remove=("x/y:1",)), NOW)
+    assert removals(kept_by_policy) == [(BASE, "untagged")] and kept_by_policy.removals[0].names == ("x/y:1",)
+    protected = [image(BASE, "x/y:1", "x/y:2", labels={"protect": ""})]
+    plan = plan_image_removals(protected, [], ImagePolicy(remove=("x/y:1",), exclude_labels=(PROTECT,)), NOW)
+    assert [(d.reason, d.named) for d in plan.kept] == [("excluded_label", True)] and not plan.removals
