@@ -139,6 +139,62 @@ def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
         print(buffer.getvalue())
 
 
+def profile_host(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
+    """tidy.docker.prune's path (one read, one plan, containers and images in one pool), step by step."""
+    from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+    from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings
+    from ansible_collections.tidy.docker.plugins.module_utils._prune import host as host_prune
+    from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import ContainerPolicy, ImagePolicy
+    from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host import HostPolicy, plan_host
+    from ansible_collections.tidy.docker.plugins.module_utils._prune.volumes_networks_cache import disk_usage
+    from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
+
+    params = {"docker_host": host, "api_version": "auto", "timeout": 120, "tls": False, "validate_certs": False,
+              "ca_path": None, "client_cert": None, "client_key": None, "tls_hostname": None, "use_ssh_client": False}
+    policy = HostPolicy(containers=ContainerPolicy(exclude_restart_policies=frozenset()),
+                        images=ImagePolicy(scope="unused", keep_unpullable=False))
+    steps: list[tuple[str, float, float]] = []
+    stats = CallStats()
+
+    def step(name: str, function: t.Callable[[], t.Any]) -> t.Any:
+        start, cpu = time.monotonic(), time.process_time()
+        value = function()
+        steps.append((name, time.monotonic() - start, time.process_time() - cpu))
+        return value
+
+    profiler = cProfile.Profile() if use_cprofile else None
+    if profiler:
+        profiler.enable()
+    total, total_cpu = time.monotonic(), time.process_time()
+    client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
+    if calls:
+        stats.install(client)
+    now = now_utc()
+    step("info", lambda: client.call(client.api.info))
+    df = step("system df", lambda: disk_usage(client))
+    inventory, _warnings = step("read_host", lambda: host_prune.read_host(client, policy, df, now, None, False))
+    plans = step("plan_host", lambda: plan_host(inventory, policy, now))
+    outcomes = step(f"apply_host_plans (parallel {parallel})", lambda: host_prune.apply_host_plans(
+        client, plans, policy, inventory, parallel, False, now))
+    step("system df after", lambda: disk_usage(client))
+    client.close()
+    total, total_cpu = time.monotonic() - total, time.process_time() - total_cpu
+    if profiler:
+        profiler.disable()
+    print(", ".join(f"{kind}: removed {len(o.removed)}, kept {len(o.kept)}" for kind, o in outcomes))
+    print(f"  {'step':45s} {'wall':>8s} {'CPU of this process':>20s}")
+    for name, seconds, cpu in steps:
+        print(f"  {name:45s} {seconds:7.3f}s {cpu:7.3f}s")
+    print(f"  {'total':45s} {total:7.3f}s {total_cpu:7.3f}s")
+    if calls:
+        print("  engine calls:")
+        print(stats.report())
+    if profiler:
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(40)
+        print(buffer.getvalue())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("-n", "--containers", type=int, default=1000)
@@ -148,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cprofile", action="store_true", help="also print the top functions (cProfile)")
     parser.add_argument("--calls", action="store_true", help="also count and time engine calls per method")
     parser.add_argument("--keep", metavar="DIR", help="engine directory to keep (with its snapshot) and reuse next time")
+    parser.add_argument("--prune", action="store_true", help="profile tidy.docker.prune's path instead of the two modules'")
     args = parser.parse_args(argv)
     import_collection()
     from ansible_collections.tidy.docker.plugins.module_utils._prune import options as prune_options
@@ -170,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.restore(fixture.label, fixture)
             time.sleep(fixtures_settle())
             print(f"--- {fixture.label}, rep {rep + 1}")
-            profile(engine.host, parallel, args.cprofile, args.calls)
+            (profile_host if args.prune else profile)(engine.host, parallel, args.cprofile, args.calls)
             import seed
             client = seed.connect(engine.host)
             problems = fixtures.check_clean(client, fixture)

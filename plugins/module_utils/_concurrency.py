@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import collections
 import typing as t
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 # Inspects are small and latency-bound; a few in flight hide the round trips
 # without crowding a 2-core engine host.
@@ -28,11 +29,12 @@ K = t.TypeVar("K", bound=t.Hashable)
 
 def in_dependency_order(function: t.Callable[[K], R], items: t.Sequence[K], after: t.Mapping[K, t.Collection[K]],
                         workers: int) -> dict[K, R]:
-    """``function`` on every item over a thread pool, each started only once the items it comes ``after``
+    """``function`` on every item, ``workers`` at a time, each started only once the items it comes ``after``
     (those among ``items``) have finished; results by item.
 
     Waves would wait for the slowest item of a wave; here an item goes as soon as what it waits
-    for is done, so independent chains of work overlap (an image right after its last user).
+    for is done, and ahead of the items that were ready from the start, so that dependent work
+    overlaps the long independent run (an image right after its last user, not after all containers).
     """
     known = set(items)
     waiting = {item: {other for other in after.get(item, ()) if other in known and other != item} for item in items}
@@ -40,10 +42,14 @@ def in_dependency_order(function: t.Callable[[K], R], items: t.Sequence[K], afte
     for item, before in waiting.items():
         for other in before:
             followers.setdefault(other, []).append(item)
+    ready = collections.deque(item for item in items if not waiting[item])
     results: dict[K, R] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items) or 1))) as pool:
-        running = {pool.submit(function, item): item for item, before in waiting.items() if not before}
-        while running:
+        running: dict[Future[R], K] = {}
+        while ready or running:
+            while ready and len(running) < workers:
+                item = ready.popleft()
+                running[pool.submit(function, item)] = item
             done, _pending = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 item = running.pop(future)
@@ -51,7 +57,7 @@ def in_dependency_order(function: t.Callable[[K], R], items: t.Sequence[K], afte
                 for follower in followers.get(item, ()):
                     waiting[follower].discard(item)
                     if not waiting[follower]:
-                        running[pool.submit(function, follower)] = follower
+                        ready.appendleft(follower)
     missing = [item for item in items if item not in results]
     if missing:  # a cycle: never from the planner, which orders a forest; say so rather than hang
         raise ValueError(f"{len(missing)} items wait for each other")

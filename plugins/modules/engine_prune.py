@@ -55,9 +55,9 @@ options:
     description:
       - Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed; reason
         V(excluded_label). For example V(tidy.docker.keep=true).
-      - The module has no protect label of its own. A volume labelled V(tidy.docker.keep=true) is removed like any
-        other unless that label is listed here; say it on every task (as the role P(tidy.docker.clean_host#role)
-        does), or once with C(module_defaults).
+      - The module has no protect label of its own (yet). A volume labelled V(tidy.docker.keep=true) is removed like
+        any other unless that label is listed here; say it on every task, or once with C(module_defaults), or use
+        M(tidy.docker.prune), whose O(tidy.docker.prune#module:protect_label) covers every kind.
     type: list
     elements: str
     default: []
@@ -67,13 +67,14 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options.run
 notes:
-  - In the role P(tidy.docker.clean_host#role) it is step 5, off by default (C(clean_host_prune_volumes),
-    C(clean_host_prune_networks), C(clean_host_prune_build_cache)); the role passes its protect label as
-    O(exclude_labels).
+  - The role P(tidy.docker.clean_host#role) prunes these kinds through M(tidy.docker.prune), with the same
+    planners, off by default (C(clean_host_prune_volumes), C(clean_host_prune_networks),
+    C(clean_host_prune_build_cache)).
 seealso:
   - name: The clean_host role and playbook
     link: docs/role-clean_host.md
-    description: Step 5 of the role, and the variables that switch each kind on.
+    description: The variables that switch each kind on in the role's one plan.
+  - module: tidy.docker.prune
   - name: Why volumes and networks are removed one by one
     link: docs/decisions.md#volumes-and-networks-are-removed-one-by-one-not-with-the-engines-prune
     description: Not with the engine's own prune, so that check mode lists exactly what a real run removes.

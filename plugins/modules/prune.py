@@ -334,6 +334,19 @@ by_kind:
   type: dict
   sample: {container: {removed_count: 3, kept_counts: {running: 2}, space_reclaimed: 0},
            image: {removed_count: 4, kept_counts: {in_use: 2}, space_reclaimed: 734003200}}
+engine:
+  description: The engine's C(version) and C(api_version), as M(tidy.docker.host_info) names them.
+  returned: success
+  type: dict
+  sample: {version: 20.10.24, api_version: "1.41"}
+disk_usage:
+  description:
+    - The engine's disk usage as M(tidy.docker.host_info) returns it (C(images), C(containers), C(volumes),
+      C(build_cache), each with C(count), C(size), C(reclaimable)), read by the run itself - C(before) the plan,
+      and C(after) a real run (the same as C(before) when nothing was removed; absent in check mode).
+  returned: success
+  type: dict
+  sample: {before: {images: {count: 12, size: 734003200, reclaimable: 120000000}}}
 space_reclaimable:
   description: Check mode only. Estimated bytes the plan frees (the sum of the planned sizes).
   returned: when in check mode
@@ -372,6 +385,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.options import 
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import Watermark
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import kinds_diff, kinds_result
 from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import DEFAULT_USAGE_STATE_PATH
+from ansible_collections.tidy.docker.plugins.module_utils._records import summarise_disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
 
@@ -394,6 +408,13 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
     for text in run.warnings:
         module.warn(text)
     result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed, run.reclaimed_by_kind)
+    # What host_info would say before and after, from the reads the run made anyway: a playbook's
+    # report needs no extra task (and no extra engine read) for them.
+    result["engine"] = {"version": client.engine_version.get("Version"),
+                        "api_version": client.engine_version.get("ApiVersion")}
+    result["disk_usage"] = {"before": summarise_disk_usage(run.df_before)}
+    if run.df_after is not None:
+        result["disk_usage"]["after"] = summarise_disk_usage(run.df_after)
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "objects")
     return result

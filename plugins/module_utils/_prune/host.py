@@ -70,6 +70,9 @@ class HostPruneRun:
     reclaimed: int | None
     warnings: list[str]
     reclaimed_by_kind: dict[str, int] = field(default_factory=dict)
+    # The engine's system df answers the run read anyway: before, and after a real run that removed something.
+    df_before: Answer = field(default_factory=dict)
+    df_after: Answer | None = None
 
 
 def disk_bytes(df: Answer, policy: HostPolicy) -> dict[str, int]:
@@ -180,9 +183,10 @@ def run_host_prune(client: EngineClient, policy: HostPolicy, watermark: t.Callab
     plans = plan_host(inventory, policy, now)
     if check_mode or not any(plan.removals for _kind, plan in plans):
         return HostPruneRun([(kind, Outcome(list(p.removals), list(p.kept))) for kind, p in plans],
-                            None if check_mode else 0, warnings)
+                            None if check_mode else 0, warnings, df_before=df, df_after=None if check_mode else df)
     outcomes = apply_host_plans(client, plans, policy, inventory, parallel, force, now)
-    before, after = disk_bytes(df, policy), disk_bytes(disk_usage(client), policy)
+    df_after = disk_usage(client)
+    before, after = disk_bytes(df, policy), disk_bytes(df_after, policy)
     # Per kind, so that what another actor added meanwhile to one kind does not hide what another freed.
     by_kind = {kind: max(before[kind] - after.get(kind, 0), 0) for kind in before}
-    return HostPruneRun(outcomes, sum(by_kind.values()), warnings, by_kind)
+    return HostPruneRun(outcomes, sum(by_kind.values()), warnings, by_kind, df, df_after)
