@@ -5,8 +5,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Options the prune modules share: ``DOCUMENTATION`` for container_prune and image_prune (a cap and how a
-    run goes), ``RUN`` for every prune module (how a run goes: ``tidy.docker._prune_options.run``).
+    """Options the prune modules share: ``DOCUMENTATION`` the cap of container_prune and image_prune, ``RUN`` how
+    a run goes, for every prune module (``tidy.docker._prune_options.run``).
 
     Mirrors ``RUN_SPEC`` and ``max_removals`` in ``plugins/module_utils/_prune/options.py``; validate-modules compares them.
     """
@@ -19,16 +19,6 @@ options:
         recently used first in watermark mode); the rest are kept with reason V(max_removals). V(0) means no cap.
     type: int
     default: 0
-  parallel:
-    description:
-      - How many removals run concurrently against the engine (1 to 64).
-    type: int
-    default: 8
-  report_kept:
-    description:
-      - Return the full RV(kept) list. On hosts with thousands of objects set V(false) and read RV(kept_counts).
-    type: bool
-    default: true
 """
 
     RUN = r"""

@@ -78,6 +78,7 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options
+  - tidy.docker._prune_options.run
 notes:
   - Prune containers before images. An image stays V(in_use) for M(tidy.docker.image_prune) as long as any container
     created from it exists, stopped ones included.

@@ -100,6 +100,7 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options
+  - tidy.docker._prune_options.run
 notes:
   - >-
     Bad option values fail before anything is read or removed, in one sentence naming the value, for example

@@ -37,6 +37,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host imp
     HostPolicy,
     plan_host,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_networks_cache import EngineInventory
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
     image_parents,
@@ -82,10 +83,10 @@ def disk_bytes(df: Answer, policy: HostPolicy) -> dict[str, int]:
         figures[CONTAINER] = sum(int(c.get("SizeRw") or 0) for c in df.get("Containers") or [])
     if policy.images is not None:
         figures[IMAGE] = int(df.get("LayersSize") or 0)
-    if policy.engine.volumes is not None:
-        figures["volume"] = sum(v.known_size for v in volumes_from(df, []))
-    if policy.engine.build_cache is not None:
-        figures["build_cache"] = sum(r.reclaimable for r in cache_records_from(df))
+    # Volumes and build cache counted as engine_prune counts them.
+    figures.update(EngineInventory(
+        volumes=tuple(volumes_from(df, [])) if policy.engine.volumes is not None else None,
+        build_cache=tuple(cache_records_from(df)) if policy.engine.build_cache is not None else None).disk_bytes())
     return figures
 
 
