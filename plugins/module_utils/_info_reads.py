@@ -16,6 +16,8 @@ from ansible_collections.tidy.docker.plugins.module_utils._concurrency import co
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_container_or_none
 from ansible_collections.tidy.docker.plugins.module_utils._errors import NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import container_logs
+from ansible_collections.tidy.docker.plugins.module_utils._logs.files import container_log_record, logs_summary
 from ansible_collections.tidy.docker.plugins.module_utils._records import (
     Record,
     filesystem_usage,
@@ -50,7 +52,8 @@ def list_containers(client: EngineClient, names: t.Sequence[str] = (), include_s
     for data in concurrently(lambda ref: inspect_container_or_none(client, ref), refs):
         # None: gone since listed, or a name that does not exist.
         if data is not None and data["Id"] in listed:
-            records[data["Id"]] = normalise_container(data, listed[data["Id"]], with_size=size)
+            records[data["Id"]] = dict(normalise_container(data, listed[data["Id"]], with_size=size),
+                                       log=container_log_record(data))
     return sorted(records.values(), key=lambda record: record["created"] or "", reverse=True)
 
 
@@ -106,7 +109,7 @@ def engine_product(version: t.Mapping[str, t.Any]) -> str:
     return "podman" if any("podman" in str(part.get("Name", "")).lower() for part in components) else "docker"
 
 
-def host_facts(client: EngineClient, disk_usage: bool = True) -> Record:
+def host_facts(client: EngineClient, disk_usage: bool = True, logs: bool = True) -> Record:
     info = client.call(client.api.info)
     version = client.engine_version
     engine = {
@@ -132,4 +135,6 @@ def host_facts(client: EngineClient, disk_usage: bool = True) -> Record:
         "engine": engine,
         "disk_usage": summarise_disk_usage(client.call(client.api.df)) if disk_usage else None,
         "filesystem": local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host),
+        # system df leaves these bytes out; they are read from the files on this node.
+        "logs": logs_summary(container_logs(client)) if logs else None,
     }

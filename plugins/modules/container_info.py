@@ -191,6 +191,43 @@ containers:
       type: int
       returned: when O(size=true)
       sample: 12288
+    log:
+      description:
+        - The container's logging driver and rotation, and the bytes its log files hold on this node (C(docker system
+          df) does not count them).
+      type: dict
+      sample: {driver: json-file, max_size: null, max_file: 1, compress: false, unbounded: true,
+               path: /var/lib/docker/containers/813c…/813c…-json.log, files: 1, size: 52428800, unreadable: null}
+      contains:
+        driver:
+          description: Logging driver, for example V(json-file), V(local), V(journald).
+          type: str
+        max_size:
+          description: C(max-size) in bytes; V(null) when the log is never rotated.
+          type: int
+        max_file:
+          description: How many files rotation keeps (C(max-file)).
+          type: int
+        compress:
+          description: Whether rotated files are compressed.
+          type: bool
+        unbounded:
+          description: True for a V(json-file) log without C(max-size), which grows until the disk is full.
+          type: bool
+        path:
+          description:
+            - The current log file, as the engine names it.
+            - V(null) for drivers that keep no file, and for a container never started.
+          type: str
+        files:
+          description: Number of log files found (current and rotated).
+          type: int
+        size:
+          description: Bytes in them; V(null) when they could not be read (see RV(containers[].log.unreadable)).
+          type: int
+        unreadable:
+          description: V(null), or V(not_on_this_node) (the engine runs on another machine), or V(not_readable) (run as root).
+          type: str
     logs:
       description: The last O(logs_tail) log lines.
       type: list

@@ -20,6 +20,12 @@ options:
       - On hosts with very many containers this is the slowest part; set V(false) to skip it.
     type: bool
     default: true
+  logs:
+    description:
+      - Gather RV(logs), the bytes container logs hold on this node (C(docker system df) leaves them out) and the
+        containers whose logs have no rotation. Inspects every container and reads the log files, which needs root.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
@@ -175,6 +181,37 @@ filesystem:
     used_percent:
       description: Used share, as C(df) computes it (space reserved for root is not counted as free).
       type: float
+logs:
+  description:
+    - Container logs as this node sees them. The engine does not count them; see M(tidy.docker.log_truncate) to
+      reclaim them. V(null) when O(logs=false).
+  returned: success
+  type: dict
+  sample: {bytes: 52540911, containers: 4, json_file: 4, unbounded: 2, unbounded_containers: [chatty-job, web-1],
+           not_on_this_node: 0, not_readable: 0}
+  contains:
+    bytes:
+      description: Bytes in the log files (current and rotated) of every container, read on this node.
+      type: int
+    containers:
+      description: Number of containers.
+      type: int
+    json_file:
+      description: How many use the V(json-file) driver, the one that writes under the engine's data root unbounded.
+      type: int
+    unbounded:
+      description: How many have a V(json-file) log without rotation (no C(max-size)).
+      type: int
+    unbounded_containers:
+      description: Their names.
+      type: list
+      elements: str
+    not_on_this_node:
+      description: Containers whose logs are not on this node (the engine runs elsewhere); RV(logs.bytes) leaves them out.
+      type: int
+    not_readable:
+      description: Containers whose logs this user cannot read (run as root); RV(logs.bytes) leaves them out.
+      type: int
 """
 
 import typing as t
@@ -184,11 +221,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._info_reads import hos
 
 
 def gather(module: TidyDockerModule) -> dict[str, t.Any]:
-    return dict(changed=False, **host_facts(module.client, disk_usage=module.params["disk_usage"]))
+    return dict(changed=False, **host_facts(module.client, disk_usage=module.params["disk_usage"], logs=module.params["logs"]))
 
 
 def main() -> None:
-    module = TidyDockerModule(argument_spec={"disk_usage": {"type": "bool", "default": True}})
+    module = TidyDockerModule(argument_spec={"disk_usage": {"type": "bool", "default": True},
+                                             "logs": {"type": "bool", "default": True}})
     module.run(gather)
 
 

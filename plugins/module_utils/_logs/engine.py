@@ -1,0 +1,70 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Engine side of log truncation: which containers there are and where their logs live; the apply step."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, replace
+
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many, inspect_or_none
+from ansible_collections.tidy.docker.plugins.module_utils._logs.files import log_files, truncate
+from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
+    GONE,
+    KEEP,
+    LIVE_STATES,
+    REMOVING,
+    RUNNING,
+    ContainerLog,
+    LogDecision,
+    LogPolicy,
+    files_to_truncate,
+    rotation_of,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._records import container_name
+
+
+def _container_log(data: t.Mapping[str, t.Any]) -> ContainerLog:
+    log_path = str(data.get("LogPath") or "")
+    files, unreadable = log_files(log_path)
+    return ContainerLog(id=str(data["Id"]), name=container_name(data), state=str((data.get("State") or {}).get("Status") or ""),
+                        labels=dict((data.get("Config") or {}).get("Labels") or {}),
+                        rotation=rotation_of((data.get("HostConfig") or {}).get("LogConfig")),
+                        log_path=log_path, files=files, unreadable=unreadable)
+
+
+def container_logs(client: EngineClient) -> list[ContainerLog]:
+    """Every container with its log files on this node: one listing, then concurrent inspects
+    (the listing has neither the log's path nor its driver options)."""
+    ids = [str(raw["Id"]) for raw in client.call(client.api.containers, all=True)]
+    return [log for log in inspect_many(client, "containers", ids, _container_log) if log is not None]
+
+
+@dataclass
+class Truncation:
+    truncated: list[LogDecision]
+    kept: list[LogDecision]
+    freed: int
+
+
+def apply_truncations(client: EngineClient, decisions: t.Sequence[LogDecision], logs: t.Sequence[ContainerLog],
+                      policy: LogPolicy) -> Truncation:
+    """Truncate exactly the planned logs, each re-checked just before: one removed meanwhile is
+    kept as ``gone``, one started meanwhile (when running ones are not asked for) as ``running``."""
+    by_id = {log.id: log for log in logs}
+    outcome = Truncation(truncated=[], kept=[d for d in decisions if not d.truncated], freed=0)
+    for decision in (d for d in decisions if d.truncated):
+        current = inspect_or_none(client, "containers", decision.id)
+        state = str(((current or {}).get("State") or {}).get("Status") or "")
+        if current is None or state == REMOVING:
+            outcome.kept.append(replace(decision, action=KEEP, reason=GONE))
+            continue
+        if state in LIVE_STATES and not policy.include_running:
+            outcome.kept.append(replace(decision, action=KEEP, reason=RUNNING))
+            continue
+        # The files as they are now: the engine may have rotated since they were read.
+        fresh = replace(by_id[decision.id], files=log_files(by_id[decision.id].log_path)[0])
+        outcome.freed += truncate(files_to_truncate(fresh, policy))
+        outcome.truncated.append(decision)
+    return outcome

@@ -1,0 +1,43 @@
+# Copyright: tidy.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""log_truncate's options -> a validated ``LogPolicy`` (pure; InvalidInput on bad input)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.tidy.docker.plugins.module_utils._errors import invalid_option
+from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import LogPolicy
+from ansible_collections.tidy.docker.plugins.module_utils._prune.host_options import (
+    DEFAULT_PROTECT_LABEL,
+    protect_selector,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import label_selectors
+from ansible_collections.tidy.docker.plugins.module_utils._units import parse_size
+
+LOG_TRUNCATE_SPEC: dict[str, dict[str, t.Any]] = {
+    "larger_than": {"type": "str", "required": True},
+    "include_running": {"type": "bool", "default": False},
+    "names": {"type": "list", "elements": "str", "default": []},
+    "labels": {"type": "list", "elements": "str", "default": []},
+    "exclude_labels": {"type": "list", "elements": "str", "default": []},
+    "protect_label": {"type": "str", "default": DEFAULT_PROTECT_LABEL},
+    "rotated": {"type": "bool", "default": True},
+    "report_kept": {"type": "bool", "default": True},
+}
+
+
+def log_policy_from_params(params: t.Mapping[str, t.Any]) -> LogPolicy:
+    larger_than = parse_size(params["larger_than"], "larger_than")
+    if larger_than < 0:
+        raise invalid_option("larger_than", params["larger_than"], "is negative",
+                             "give a size such as 100MB, or 0 for every non-empty log")
+    names = tuple(params["names"])
+    for pattern in names:
+        if not pattern.strip():
+            raise invalid_option("names", pattern, "is an empty pattern", "give container names or glob patterns such as web-*")
+    protect = (protect_selector(params["protect_label"]),) if params["protect_label"] else ()
+    return LogPolicy(larger_than=larger_than, include_running=params["include_running"], names=names,
+                     labels=label_selectors(params["labels"], "labels"),
+                     exclude_labels=label_selectors(params["exclude_labels"], "exclude_labels") + protect,
+                     rotated=params["rotated"])
