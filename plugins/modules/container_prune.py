@@ -203,7 +203,7 @@ space_reclaimable_human:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     CONTAINER_POLICY_SPEC,
     RUN_SPEC,
@@ -221,14 +221,17 @@ def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
     containers = containers_from_engine(client, details=policy.needs_details, sizes=True)
     plan = plan_container_removals(containers, policy, now_utc())
     if module.check_mode or not plan.removals:
-        outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
+        outcome, reclaimed, interrupted = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0, None
     else:
         before = sum(container.size_rw for container in containers)
-        outcome = apply_plan(plan, container_remover(client, module.params["keep_volumes"]), module.params["parallel"])
-        reclaimed = max(before - disk_usage_of(client, "containers"), 0)
+        outcome, reclaimed, interrupted = measured(
+            lambda: apply_plan(plan, container_remover(client, module.params["keep_volumes"]), module.params["parallel"]),
+            lambda: max(before - disk_usage_of(client, "containers"), 0), len(plan.removals))
     result = prune_result(outcome, "names", module.check_mode, module.params["report_kept"], reclaimed)
     if module._diff:
         result["diff"] = prune_diff(outcome, "containers")
+    if interrupted is not None:
+        raise interrupted.failure(result)
     return result
 
 

@@ -237,6 +237,8 @@ def prune_engine(module: TidyDockerModule) -> dict[str, t.Any]:
     result.update(legacy_returns(run.outcomes))
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "volumes, networks and build cache")
+    if run.interrupted is not None:
+        raise run.interrupted.failure(result)
     return result
 
 

@@ -245,7 +245,7 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     IMAGE_POLICY_SPEC,
     RUN_SPEC,
@@ -287,16 +287,19 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     plan = plan_image_removals(inventory.images, containers, policy, now, state,
                                removed_containers=params["removed_containers"], parents=parents)
     if module.check_mode or not plan.removals:
-        outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
+        outcome, reclaimed, interrupted = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0, None
     else:
         remover = image_remover(client, users_per_image(client), params["force"])
-        outcome = apply_plan(plan, remover, params["parallel"])
-        reclaimed = max(inventory.layers_size - disk_usage_of(client, "images"), 0)
+        outcome, reclaimed, interrupted = measured(lambda: apply_plan(plan, remover, params["parallel"]),
+                                                   lambda: max(inventory.layers_size - disk_usage_of(client, "images"), 0),
+                                                   len(plan.removals))
     for text in warnings:
         module.warn(text)
     result = prune_result(outcome, "tags", module.check_mode, params["report_kept"], reclaimed)
     if module._diff:
         result["diff"] = prune_diff(outcome, "images")
+    if interrupted is not None:
+        raise interrupted.failure(result)
     return result
 
 

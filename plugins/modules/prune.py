@@ -417,6 +417,8 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
         result["disk_usage"]["after"] = summarise_disk_usage(run.df_after)
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "objects")
+    if run.interrupted is not None:
+        raise run.interrupted.failure(result)
     return result
 
 
