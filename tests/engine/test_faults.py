@@ -30,8 +30,8 @@ import seed  # scripts/seed.py, on sys.path through conftest
 
 sys.path.insert(0, str(Path(__file__).absolute().parent))
 sys.path.insert(0, str(Path(__file__).absolute().parents[1] / "helpers"))
-from ansible_cli import REPO, ModuleRun, ansible_env, run_module, scratch_dir  # noqa: E402
-from fault_proxy import DeleteGate  # noqa: E402
+from ansible_cli import REPO, ModuleRun, ansible_env, run_module, scratch_dir
+from fault_proxy import DeleteGate
 
 ENGINE_SH = str(REPO / "scripts" / "engine.sh")
 TIMEOUT = 3          # the modules' timeout: the pause must outlast it
