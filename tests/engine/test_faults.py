@@ -28,10 +28,10 @@ from pathlib import Path
 import pytest
 import seed  # scripts/seed.py, on sys.path through conftest
 
-sys.path.insert(0, str(Path(__file__).absolute().parent))
+from ansible_collections.tidy.docker.tests.engine.fault_proxy import DeleteGate
+
 sys.path.insert(0, str(Path(__file__).absolute().parents[1] / "helpers"))
 from ansible_cli import REPO, ModuleRun, ansible_env, run_module, scratch_dir
-from fault_proxy import DeleteGate
 
 ENGINE_SH = str(REPO / "scripts" / "engine.sh")
 TIMEOUT = 3          # the modules' timeout: the pause must outlast it
