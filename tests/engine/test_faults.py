@@ -200,11 +200,10 @@ def test_engine_restarted_mid_run(private_engine, scratch, gates, prefix, timing
     assert gate.cut.is_set()
     volume_records = [r for r in run.result.get("kept") or [] if r.get("kind") == "volume"]
     assert {r["id"] for r in volume_records if r["reason"] == "not_attempted"} == volumes, run.output
-    container_run = ModuleRun(run.status, {**run.result, "kept": [r for r in run.result.get("kept") or []
-                                                                   if r.get("kind") == "container"],
-                                           "kept_counts": run.result["by_kind"]["container"]["kept_counts"],
-                                           "removed_count": run.result["by_kind"]["container"]["removed_count"]},
-                              run.output)
+    containers_only = {**run.result, "kept": [r for r in run.result.get("kept") or [] if r.get("kind") == "container"],
+                       "kept_counts": run.result["by_kind"]["container"]["kept_counts"],
+                       "removed_count": run.result["by_kind"]["container"]["removed_count"]}
+    container_run = ModuleRun(run.status, containers_only, run.output)
     check_partial(container_run, planned, container_ids(engine, prefix), ["Cannot reach the Docker engine"],
                   len(planned) + len(volumes))
     assert run.result["kept_counts"]["not_attempted"] >= len(volumes)
@@ -219,14 +218,18 @@ def test_connection_that_hangs_on_deletes(private_engine, scratch, gates, prefix
     if module == "engine_prune":
         planned = {client.create_volume(f"{prefix}-v{n}")["Name"] for n in range(12)}
         args: dict[str, t.Any] = {"volumes": True, "named_volumes": True}
-        left: t.Callable[[], set[str]] = lambda: {  # noqa: E731
-            v["Name"] for v in client.volumes().get("Volumes") or [] if v["Name"] in planned}
     else:
         with ThreadPoolExecutor(4) as pool:
             planned = set(pool.map(lambda n: seed.build_image(client, f"{prefix}/i{n}:1", f"{prefix}-{n}"), range(8)))
         args = {"scope": "unused", "exclude": ["tidy-test/*"], "keep_unpullable": False,
                 "usage_state_path": str(scratch / "usage.json")}
-        left = lambda: {i["Id"] for i in client.images() if i["Id"] in planned}  # noqa: E731
+
+    def left() -> set[str]:
+        """The planned objects the engine still holds."""
+        if module == "engine_prune":
+            return {v["Name"] for v in client.volumes().get("Volumes") or [] if v["Name"] in planned}
+        return {i["Id"] for i in client.images() if i["Id"] in planned}
+
     gate = DeleteGate(str(scratch / "p.sock"), engine.socket, 4, hold=True)
     gates.append(gate)
     env = ansible_env(scratch)

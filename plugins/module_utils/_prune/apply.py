@@ -74,14 +74,15 @@ def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.M
     real run lists them as check mode did. An engine failure raises ``Interrupted`` (see above).
     """
     steps = {(kind, d.id): (d, remove) for kind, plan, remove in plans for d in plan.removals}
-    errors: t.Mapping[Step, BaseException] = {}
+    errors: t.Mapping[Step, TidyDockerError] = {}
     try:
         results = in_dependency_order(lambda step: steps[step][1](steps[step][0]), list(steps), after,
                                       max(parallel, 1))
     except Stopped as stop:
-        if not isinstance(stop.error, TidyDockerError):
-            raise stop.error from None  # a bug, not the engine: its own traceback
-        results, errors = stop.results, stop.errors
+        for error in stop.errors.values():
+            if not isinstance(error, TidyDockerError):
+                raise error from None  # a bug, not the engine: its own traceback
+        results, errors = stop.results, {step: t.cast(TidyDockerError, e) for step, e in stop.errors.items()}
     outcomes = []
     for kind, plan, _remove in plans:
         outcome = Outcome(removed=[], kept=list(plan.kept))
@@ -94,9 +95,7 @@ def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.M
                 outcome.kept.append(spared(decision, spared_reason))
         outcomes.append((kind, outcome))
     if errors:
-        cause = next(iter(errors.values()))
-        assert isinstance(cause, TidyDockerError)
-        raise Interrupted(outcomes, cause, len(steps))
+        raise Interrupted(outcomes, next(iter(errors.values())), len(steps))
     return outcomes
 
 
