@@ -206,3 +206,29 @@ class Inspecting:
 def test_a_container_refused_is_gone_when_another_actor_removes_it(state, refusal, reason):
     remove = apply.container_remover(t.cast(t.Any, Inspecting(state, refusal)), keep_volumes=True)
     assert remove(Decision("c0", ("name0",), REMOVE, STOPPED)) == reason
+
+
+# --------------------------------------------------------------------------- the module's failure
+
+
+class Failing:
+    """Stands in for the AnsibleModule under ``TidyDockerModule.fail_with``: records what fail_json got."""
+
+    def __init__(self) -> None:
+        self.failed_with: dict[str, t.Any] = {}
+
+    def fail_json(self, **kwargs: t.Any) -> None:
+        self.failed_with = kwargs
+
+
+def test_fail_with_returns_the_partial_result_next_to_the_sentence():
+    from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+
+    failure = PartialFailure("Lost; by then 1 of 2 planned removals were done.",
+                             {"changed": True, "removed": [{"id": "c0"}], "msg": "not this", "failed": False},
+                             docker_host="unix:///x.sock")
+    module = Failing()
+    with pytest.raises(AssertionError, match="unreachable"):
+        TidyDockerModule.fail_with(t.cast(t.Any, module), failure)
+    assert module.failed_with == {"msg": "Lost; by then 1 of 2 planned removals were done.", "changed": True,
+                                  "removed": [{"id": "c0"}], "docker_host": "unix:///x.sock"}
