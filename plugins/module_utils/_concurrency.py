@@ -27,6 +27,32 @@ def concurrently(function: t.Callable[[T], R], items: t.Sequence[T], workers: in
 K = t.TypeVar("K", bound=t.Hashable)
 
 
+class Stopped(Exception):
+    """``function`` raised for some items of ``in_dependency_order``: nothing was started after the first
+    failure, and the items already in flight were let finish.
+
+    ``results`` holds the items that finished, ``errors`` those that raised (first one first); the
+    items in neither were never started. The caller decides what a half-done run means.
+    """
+
+    def __init__(self, results: dict[t.Any, t.Any], errors: dict[t.Any, BaseException]) -> None:
+        self.results = results
+        self.errors = errors
+        self.error = next(iter(errors.values()))
+        super().__init__(str(self.error))
+
+
+def _waits(items: t.Sequence[K], after: t.Mapping[K, t.Collection[K]]) -> tuple[dict[K, set[K]], dict[K, list[K]]]:
+    """What each item waits for (among ``items``), and who waits for each."""
+    known = set(items)
+    waiting = {item: {other for other in after.get(item, ()) if other in known and other != item} for item in items}
+    followers: dict[K, list[K]] = {}
+    for item, before in waiting.items():
+        for other in before:
+            followers.setdefault(other, []).append(item)
+    return waiting, followers
+
+
 def in_dependency_order(function: t.Callable[[K], R], items: t.Sequence[K], after: t.Mapping[K, t.Collection[K]],
                         workers: int) -> dict[K, R]:
     """``function`` on every item, ``workers`` at a time, each started only once the items it comes ``after``
@@ -35,29 +61,35 @@ def in_dependency_order(function: t.Callable[[K], R], items: t.Sequence[K], afte
     Waves would wait for the slowest item of a wave; here an item goes as soon as what it waits
     for is done, and ahead of the items that were ready from the start, so that dependent work
     overlaps the long independent run (an image right after its last user, not after all containers).
+
+    When ``function`` raises, no further item is started (an engine that stopped answering would
+    only make each of them wait out its timeout); those in flight finish, then ``Stopped`` tells
+    which items finished, which raised and, by omission, which never started.
     """
-    known = set(items)
-    waiting = {item: {other for other in after.get(item, ()) if other in known and other != item} for item in items}
-    followers: dict[K, list[K]] = {}
-    for item, before in waiting.items():
-        for other in before:
-            followers.setdefault(other, []).append(item)
+    waiting, followers = _waits(items, after)
     ready = collections.deque(item for item in items if not waiting[item])
     results: dict[K, R] = {}
+    errors: dict[K, BaseException] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items) or 1))) as pool:
         running: dict[Future[R], K] = {}
-        while ready or running:
-            while ready and len(running) < workers:
+        while running or (ready and not errors):
+            while ready and len(running) < workers and not errors:
                 item = ready.popleft()
                 running[pool.submit(function, item)] = item
             done, _pending = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 item = running.pop(future)
+                error = future.exception()
+                if error is not None:
+                    errors[item] = error
+                    continue
                 results[item] = future.result()
                 for follower in followers.get(item, ()):
                     waiting[follower].discard(item)
                     if not waiting[follower]:
                         ready.appendleft(follower)
+    if errors:
+        raise Stopped(results, errors)
     missing = [item for item in items if item not in results]
     if missing:  # a cycle: never from the planner, which orders a forest; say so rather than hang
         raise ValueError(f"{len(missing)} items wait for each other")

@@ -62,3 +62,12 @@ class EngineError(TidyDockerError):
 
 class SdkError(TidyDockerError):
     """The Docker SDK on the managed node is missing, too old, or lacks what an option needs."""
+
+
+class PartialFailure(TidyDockerError):
+    """The engine failed after some removals were done: ``result`` is the module's normal result for what
+    was done (``changed``, ``removed``, ``kept`` with why the rest was not), returned next to ``msg``."""
+
+    def __init__(self, message: str, result: t.Mapping[str, t.Any], **context: t.Any) -> None:
+        super().__init__(message, **context)
+        self.result = dict(result)

@@ -18,6 +18,9 @@ description:
     on reboot, and is spared unless O(exclude_restart_policies) is emptied.
   - Races with other actors are recorded, not fatal. A container started, removed or changed after planning
     is spared with reason V(running), V(gone) or V(conflict).
+  - When the engine fails once the removals began (no answer within O(timeout), the connection lost, another engine
+    error), no further removal starts and the task fails with C(changed=true) and its usual returns; what went is in
+    RV(removed), the rest in RV(kept) as V(failed) (asked, not confirmed) or V(not_attempted); a rerun finishes.
 options:
   statuses:
     description:
@@ -133,7 +136,7 @@ EXAMPLES = r"""
 RETURN = r"""
 removed:
   description: Containers removed (or, in check mode, that would be), oldest first.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: dict
   sample:
@@ -159,7 +162,8 @@ kept:
   description:
     - Containers looked at and spared, with the reason, one of V(running), V(excluded_name), V(excluded_label),
       V(not_selected), V(restart_policy), V(too_young), V(max_removals), V(conflict) (the engine refused, HTTP 409),
-      V(gone) (removed by someone else meanwhile, HTTP 404, or in state V(removing) for someone else).
+      V(gone) (removed by someone else meanwhile, HTTP 404, or in state V(removing) for someone else),
+      V(failed) and V(not_attempted) (the engine failed in the middle of the run, see above).
     - Sorted by reason.
   returned: when O(report_kept=true)
   type: list
@@ -170,12 +174,12 @@ kept:
     - {id: 581b3290977847499a0a76230281e6e68b40fe216580aea72ab30e3161c3bb53, names: [shop-web-4-running], reason: running}
 kept_counts:
   description: How many containers were kept, per reason. Returned also when O(report_kept=false).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {not_selected: 1, restart_policy: 1, running: 1}
 removed_count:
   description: Number of entries in RV(removed).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: int
   sample: 3
 space_reclaimed:
@@ -203,7 +207,7 @@ space_reclaimable_human:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     CONTAINER_POLICY_SPEC,
     RUN_SPEC,
@@ -221,14 +225,17 @@ def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
     containers = containers_from_engine(client, details=policy.needs_details, sizes=True)
     plan = plan_container_removals(containers, policy, now_utc())
     if module.check_mode or not plan.removals:
-        outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
+        outcome, reclaimed, interrupted = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0, None
     else:
         before = sum(container.size_rw for container in containers)
-        outcome = apply_plan(plan, container_remover(client, module.params["keep_volumes"]), module.params["parallel"])
-        reclaimed = max(before - disk_usage_of(client, "containers"), 0)
+        outcome, reclaimed, interrupted = measured(
+            lambda: apply_plan(plan, container_remover(client, module.params["keep_volumes"]), module.params["parallel"]),
+            lambda: max(before - disk_usage_of(client, "containers"), 0), len(plan.removals))
     result = prune_result(outcome, "names", module.check_mode, module.params["report_kept"], reclaimed)
     if module._diff:
         result["diff"] = prune_diff(outcome, "containers")
+    if interrupted is not None:
+        raise interrupted.failure(result)
     return result
 
 

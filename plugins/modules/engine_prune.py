@@ -22,6 +22,9 @@ description:
     filtered to the ids of the planned records, so exactly those go.
   - Races with other actors are recorded, not fatal. An object used, removed or refused after planning is kept
     with reason V(in_use), V(too_young), V(gone) or V(conflict).
+  - When the engine fails once the removals began (no answer within O(timeout), the connection lost, another engine
+    error), no further removal starts and the task fails with C(changed=true) and its usual returns; what went is in
+    RV(removed), the rest in RV(kept) as V(failed) (asked, not confirmed) or V(not_attempted); a rerun finishes.
   - Bad option values fail with one sentence before the engine is asked anything.
 options:
   volumes:
@@ -117,7 +120,7 @@ EXAMPLES = r"""
 RETURN = r"""
 removed:
   description: Objects removed (or, in check mode, that would be), volumes first, then networks, then build cache.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: dict
   sample: [{kind: volume, id: old-data, names: [old-data], size: 1048576, reason: unused}]
@@ -147,7 +150,8 @@ kept:
     - Objects looked at and spared, with their kind and the reason, one of V(in_use) (a container, running or
       stopped, uses the volume or network; the build cache record is in use), V(excluded_label), V(not_selected)
       (a named volume with O(named_volumes=false)), V(too_young), V(parent_of_kept) (a build cache record a kept one
-      was built on), V(conflict) (the engine refused), V(gone) (removed by someone else meanwhile).
+      was built on), V(conflict) (the engine refused), V(gone) (removed by someone else meanwhile), V(failed) and
+      V(not_attempted) (the engine failed in the middle of the run, see above).
   returned: when O(report_kept=true)
   type: list
   elements: dict
@@ -156,12 +160,12 @@ kept:
     - {kind: network, id: 8c1f0e7d6b5a49382716a5b4c3d2e1f0, names: [shop], reason: in_use}
 kept_counts:
   description: How many objects were kept, per reason, all kinds together.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {in_use: 3, excluded_label: 1}
 removed_count:
   description: Number of entries in RV(removed).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: int
   sample: 2
 by_kind:
@@ -169,7 +173,7 @@ by_kind:
     - Per pruned kind (V(volume), V(network), V(build_cache)), its share of the run - C(removed_count), C(kept_counts),
       and C(space_reclaimable) in check mode (the estimate) or C(space_reclaimed) in a real run (measured for that
       kind; always 0 for networks).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {volume: {removed_count: 2, kept_counts: {in_use: 1}, space_reclaimed: 1048576},
            network: {removed_count: 1, kept_counts: {}, space_reclaimed: 0}}
@@ -198,19 +202,19 @@ space_reclaimable_human:
   sample: 1.05 MB
 volumes_removed:
   description: Names of the volumes in RV(removed). Kept for users of release 0.1; RV(removed) has the details.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: str
   sample: [old-data]
 networks_removed:
   description: The networks in RV(removed), as C({id, name}). Kept for users of release 0.1.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: dict
   sample: [{id: 8c1f0e7d6b5a49382716a5b4c3d2e1f0, name: old-frontend}]
 build_cache_removed:
   description: Ids of the build cache records in RV(removed). Kept for users of release 0.1.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: str
   sample: [lmtv0hkolxknqvdoujs2p69sg]
@@ -237,6 +241,8 @@ def prune_engine(module: TidyDockerModule) -> dict[str, t.Any]:
     result.update(legacy_returns(run.outcomes))
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "volumes, networks and build cache")
+    if run.interrupted is not None:
+        raise run.interrupted.failure(result)
     return result
 
 

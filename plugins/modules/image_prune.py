@@ -18,6 +18,9 @@ description:
   - Each planned image is re-checked just before removal. One that a container started using, that was re-tagged
     or removed meanwhile is spared and reported (V(in_use), V(not_dangling), V(conflict), V(gone)); such races never
     fail the task.
+  - When the engine fails once the removals began (no answer within O(timeout), the connection lost, another engine
+    error), no further removal starts and the task fails with C(changed=true) and its usual returns; what went is in
+    RV(removed), the rest in RV(kept) as V(failed) (asked, not confirmed) or V(not_attempted); a rerun finishes.
 options:
   scope:
     description:
@@ -167,7 +170,7 @@ EXAMPLES = r"""
 RETURN = r"""
 removed:
   description: Images removed (or, in check mode, that would be), in removal order.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: dict
   sample:
@@ -195,7 +198,7 @@ kept:
       V(not_selected), V(not_dangling), V(unpullable), V(within_keep_last), V(too_young), V(parent_of_kept) (an image
       built on it stays, and the engine refuses to delete a parent before its children), V(below_watermark),
       V(max_removals), V(conflict) (the engine refused, or the image changed since planning), V(gone) (removed by
-      someone else meanwhile).
+      someone else meanwhile), V(failed) and V(not_attempted) (the engine failed in the middle of the run, see above).
     - Sorted by reason.
   returned: when O(report_kept=true)
   type: list
@@ -208,12 +211,12 @@ kept:
     - {id: "sha256:80812adf4061…", tags: [shop/worker:2], reason: within_keep_last}
 kept_counts:
   description: How many images were kept, per reason. Returned also when O(report_kept=false).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {excluded_name: 4, in_use: 4, within_keep_last: 2}
 removed_count:
   description: Number of entries in RV(removed).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: int
   sample: 3
 space_reclaimed:
@@ -245,7 +248,7 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     IMAGE_POLICY_SPEC,
     RUN_SPEC,
@@ -287,16 +290,19 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     plan = plan_image_removals(inventory.images, containers, policy, now, state,
                                removed_containers=params["removed_containers"], parents=parents)
     if module.check_mode or not plan.removals:
-        outcome, reclaimed = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0
+        outcome, reclaimed, interrupted = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0, None
     else:
         remover = image_remover(client, users_per_image(client), params["force"])
-        outcome = apply_plan(plan, remover, params["parallel"])
-        reclaimed = max(inventory.layers_size - disk_usage_of(client, "images"), 0)
+        outcome, reclaimed, interrupted = measured(lambda: apply_plan(plan, remover, params["parallel"]),
+                                                   lambda: max(inventory.layers_size - disk_usage_of(client, "images"), 0),
+                                                   len(plan.removals))
     for text in warnings:
         module.warn(text)
     result = prune_result(outcome, "tags", module.check_mode, params["report_kept"], reclaimed)
     if module._diff:
         result["diff"] = prune_diff(outcome, "images")
+    if interrupted is not None:
+        raise interrupted.failure(result)
     return result
 
 

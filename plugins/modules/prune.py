@@ -24,6 +24,9 @@ description:
   - Objects named in O(containers.remove) and O(images.remove) (a decommissioned service and its images) are part of
     the same plan, so the images their containers used are freed in the same run too.
   - Races with other actors are recorded in RV(kept) (V(running), V(in_use), V(conflict), V(gone)), never fatal.
+  - When the engine fails once the removals began (no answer within O(timeout), the connection lost, another engine
+    error), no further removal starts and the task fails with C(changed=true) and its usual returns; what went is in
+    RV(removed), the rest in RV(kept) as V(failed) (asked, not confirmed) or V(not_attempted); a rerun finishes.
 options:
   containers:
     description:
@@ -283,7 +286,7 @@ EXAMPLES = r"""
 RETURN = r"""
 removed:
   description: Objects removed (or, in check mode, that would be), in removal order, kind by kind.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: list
   elements: dict
   sample: [{kind: container, id: 0b5d8f2a4c1e9b7d6a3f0e2c8b1d4a7f6e9c2b5d8a1f4e7c0b3d6a9f2e5c8b1d, names: [old-job],
@@ -309,7 +312,8 @@ kept:
   description:
     - Objects looked at and spared, each with O(ignore:kind), id, names and a reason (and C(named=true) when
       O(containers.remove) or O(images.remove) named it) (V(running), V(in_use),
-      V(excluded_label), V(parent_of_kept), V(max_removals), V(gone), ...; see the docs of each prune module).
+      V(excluded_label), V(parent_of_kept), V(max_removals), V(gone), V(failed), V(not_attempted), ...; see the docs
+      of each prune module).
   returned: when O(report_kept=true)
   type: list
   elements: dict
@@ -317,12 +321,12 @@ kept:
             names: [shop/web:4], reason: in_use}]
 kept_counts:
   description: How many objects were kept, per reason (all kinds together).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {in_use: 2, running: 3, excluded_label: 1}
 removed_count:
   description: Number of entries in RV(removed).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: int
   sample: 12
 by_kind:
@@ -330,13 +334,13 @@ by_kind:
     - Per pruned kind (V(container), V(image), V(volume), V(network), V(build_cache)), its share of the run -
       C(removed_count), C(kept_counts), and C(space_reclaimable) in check mode (the estimate) or C(space_reclaimed)
       in a real run (measured for that kind).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {container: {removed_count: 3, kept_counts: {running: 2}, space_reclaimed: 0},
            image: {removed_count: 4, kept_counts: {in_use: 2}, space_reclaimed: 734003200}}
 engine:
   description: The engine's C(version) and C(api_version), as M(tidy.docker.host_info) names them.
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {version: 20.10.24, api_version: "1.41"}
 disk_usage:
@@ -344,7 +348,7 @@ disk_usage:
     - The engine's disk usage as M(tidy.docker.host_info) returns it (C(images), C(containers), C(volumes),
       C(build_cache), each with C(count), C(size), C(reclaimable)), read by the run itself - C(before) the plan,
       and C(after) a real run (the same as C(before) when nothing was removed; absent in check mode).
-  returned: success
+  returned: success, and on a failure once the removals began
   type: dict
   sample: {before: {images: {count: 12, size: 734003200, reclaimable: 120000000}}}
 space_reclaimable:
@@ -417,6 +421,8 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
         result["disk_usage"]["after"] = summarise_disk_usage(run.df_after)
     if module._diff:
         result["diff"] = kinds_diff(run.outcomes, "objects")
+    if run.interrupted is not None:
+        raise run.interrupted.failure(result)
     return result
 
 

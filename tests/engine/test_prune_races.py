@@ -11,8 +11,11 @@ rest of the plan carried out, nothing else touched, and nothing must raise.
 
 from __future__ import annotations
 
+import sys
+import time
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import seed  # scripts/seed.py, on sys.path through conftest
@@ -245,3 +248,42 @@ def ancestry(sdk: t.Any, image_id: str) -> list[str]:
         if not image_id:
             return chain
         chain.append(image_id)
+
+
+# --------------------------------------------------------------------------- two runs at once
+
+CONCURRENT_CONTAINERS = 200
+
+
+@pytest.mark.parametrize("module", ["container_prune", "prune"])
+def test_two_prune_runs_at_once_share_the_work(objects, prefix, docker_host, tmp_path, timings, module):
+    """Two real container_prune runs over the same exited containers, started together: each container is
+    removed by one of them, and the other reports it removed or ``gone`` (or never saw it): never ``running``."""
+    sys.path.insert(0, str(Path(__file__).absolute().parents[1] / "helpers"))
+    from ansible_cli import ansible_env, run_module
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda n: objects.container(f"c{n}"), range(CONCURRENT_CONTAINERS)))
+    env = ansible_env(tmp_path)
+    # older_than: the planner inspects each stopped container, another moment a concurrent removal shows.
+    selection = {"names": [f"{prefix}-*"], "older_than": "1s"}
+    args: dict[str, t.Any] = {"docker_host": docker_host, "parallel": 8}
+    args.update(selection if module == "container_prune" else
+                {"containers": selection, "images": {"enabled": False}})
+    start = time.monotonic()
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _n: run_module(module, args, env, timeout=300), range(2)))
+    timings("two concurrent runs", time.monotonic() - start)
+
+    removed = []
+    for run in runs:
+        assert not run.failed, run.output
+        mine = {r["id"]: r["reason"] for r in run.result["kept"] if r["id"] in ids}
+        assert run.result["kept_counts"].get(policy.RUNNING, 0) == 0, run.result["kept_counts"]
+        assert set(mine.values()) <= {policy.GONE}, f"kept for another reason than gone: {mine}"
+        removed.append({r["id"] for r in run.result["removed"]})
+    # Docker 20.10 may answer both deletes with 204 when the second comes in the instant the first one
+    # ends, so "removed by both" is the engine's word, not a mistake; every one went, each is reported.
+    assert removed[0] | removed[1] == ids
+    assert all(removed), "one run removed nothing: they did not overlap"
+    assert not ids & {c["Id"] for c in objects.sdk.containers(all=True, filters={"name": prefix})}

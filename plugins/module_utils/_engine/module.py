@@ -26,7 +26,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.connection imp
     docker_argument_spec,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._engine.sdk_compat import check_sdk_version, missing_sdk_error
-from ansible_collections.tidy.docker.plugins.module_utils._errors import SdkError, TidyDockerError
+from ansible_collections.tidy.docker.plugins.module_utils._errors import PartialFailure, SdkError, TidyDockerError
 
 
 class TidyDockerModule(AnsibleModule):
@@ -58,6 +58,11 @@ class TidyDockerModule(AnsibleModule):
 
     def fail_with(self, error: TidyDockerError) -> t.NoReturn:
         context = {key: value for key, value in error.context.items() if value is not None}
+        if isinstance(error, PartialFailure):
+            # What was done before the engine failed (changed, removed, kept and why): a playbook
+            # that registers the failed task still learns it.
+            context = {**{key: value for key, value in error.result.items() if key not in ("msg", "failed")},
+                       **context}
         self.fail_json(msg=error.message, **context)
         raise AssertionError("unreachable: fail_json() exits")  # pragma: no cover
 

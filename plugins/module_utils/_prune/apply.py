@@ -5,23 +5,33 @@
 ``policy.py`` decides; this file only removes. Each planned object is re-checked just
 before its removal, and one that became ineligible meanwhile (started, now used,
 re-tagged), vanished (404) or was refused (409) is kept with that reason.
+
+Any other failure (no answer within the timeout, the connection lost, another engine error)
+stops the run: nothing more is started, what is in flight finishes, and ``Interrupted`` carries
+the outcomes so far, the failed removals kept as ``failed`` and the rest as ``not_attempted``.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently, in_dependency_order
+from ansible_collections.tidy.docker.plugins.module_utils._concurrency import Stopped, in_dependency_order
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_or_none
-from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._errors import (
+    Conflict,
+    EngineError,
+    NotFound,
+    TidyDockerError,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     CONFLICT,
+    FAILED,
     GONE,
     IN_USE,
-    KEEP,
     LIVE_STATES,
     NAMED,
+    NOT_ATTEMPTED,
     NOT_DANGLING,
     REMOVING,
     RUNNING,
@@ -29,40 +39,31 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     Decision,
     PrunePlan,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Interrupted, Outcome, spared
 from ansible_collections.tidy.docker.plugins.module_utils._records import repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._references import split_reference
 
-
-def spared(decision: Decision, reason: str) -> Decision:
-    """The decision turned into a kept one, with the reason the apply step found."""
-    return Decision(decision.id, decision.names, KEEP, reason, decision.size, named=decision.named)
+Remover = t.Callable[[Decision], t.Optional[str]]
+Step = tuple[str, str]  # (kind, id) of one planned removal
 
 
-def apply_plan(plan: PrunePlan, remove: t.Callable[[Decision], str | None], parallel: int) -> Outcome:
+def apply_plan(plan: PrunePlan, remove: Remover, parallel: int, kind: str = "") -> Outcome:
     """Carry out the plan's removals; ``remove`` returns None when done, else the reason it was spared.
 
     The plan's ``waves`` (sets of ids: children before their parents) go one after
-    the other, each concurrently; removals in no wave go in a last one.
+    the other, each concurrently; removals in no wave go in a last one. ``kind`` names the
+    plan's outcome in an ``Interrupted``.
     """
     pending = list(plan.removals)
-    batches: list[list[Decision]] = []
+    after: dict[Step, set[Step]] = {}
+    previous: set[Step] = set()
     for wave in plan.waves:
-        batches.append([d for d in pending if d.id in wave])
+        steps = {(kind, d.id) for d in pending if d.id in wave}
+        after.update((step, previous) for step in steps)
+        previous = steps or previous
         pending = [d for d in pending if d.id not in wave]
-    batches.append(pending)
-    outcome = Outcome(removed=[], kept=list(plan.kept))
-    for batch in batches:
-        for decision, spared_reason in zip(batch, concurrently(remove, batch, workers=max(parallel, 1))):
-            if spared_reason is None:
-                outcome.removed.append(decision)
-            else:
-                outcome.kept.append(spared(decision, spared_reason))
-    return outcome
-
-
-Remover = t.Callable[[Decision], t.Optional[str]]
-Step = tuple[str, str]  # (kind, id) of one planned removal
+    after.update(((kind, d.id), previous) for d in pending)
+    return apply_together([(kind, plan, remove)], after, parallel)[0][1]
 
 
 def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.Mapping[Step, t.Collection[Step]],
@@ -70,21 +71,49 @@ def apply_together(plans: t.Sequence[tuple[str, PrunePlan, Remover]], after: t.M
     """Carry out the removals of several plans in one pool, each once the steps it comes ``after`` are done.
 
     Outcomes per kind, removals in each plan's own order whatever order they finished in, so a
-    real run lists them as check mode did.
+    real run lists them as check mode did. An engine failure raises ``Interrupted`` (see above).
     """
     steps = {(kind, d.id): (d, remove) for kind, plan, remove in plans for d in plan.removals}
-    results = in_dependency_order(lambda step: steps[step][1](steps[step][0]), list(steps), after, parallel)
+    errors: t.Mapping[Step, TidyDockerError] = {}
+    try:
+        results = in_dependency_order(lambda step: steps[step][1](steps[step][0]), list(steps), after,
+                                      max(parallel, 1))
+    except Stopped as stop:
+        for error in stop.errors.values():
+            if not isinstance(error, TidyDockerError):
+                raise error from None  # a bug, not the engine: its own traceback
+        results, errors = stop.results, {step: t.cast(TidyDockerError, e) for step, e in stop.errors.items()}
     outcomes = []
     for kind, plan, _remove in plans:
         outcome = Outcome(removed=[], kept=list(plan.kept))
         for decision in plan.removals:
-            spared_reason = results[(kind, decision.id)]
+            step = (kind, decision.id)
+            spared_reason = results[step] if step in results else (FAILED if step in errors else NOT_ATTEMPTED)
             if spared_reason is None:
                 outcome.removed.append(decision)
             else:
                 outcome.kept.append(spared(decision, spared_reason))
         outcomes.append((kind, outcome))
+    if errors:
+        raise Interrupted(outcomes, next(iter(errors.values())), len(steps))
     return outcomes
+
+
+def measured(apply: t.Callable[[], Outcome], measure: t.Callable[[], int],
+             planned: int) -> tuple[Outcome, int, Interrupted | None]:
+    """``apply`` one plan of ``planned`` removals, then ``measure`` the bytes freed: (outcome, bytes, None).
+
+    When the engine fails in either, the outcome so far, the bytes estimated from the planned sizes of
+    what went, and the ``Interrupted`` the module fails with once its result is built.
+    """
+    try:
+        outcome = apply()
+    except Interrupted as stop:
+        return stop.outcome, sum(stop.estimated_reclaimed().values()), stop
+    try:
+        return outcome, measure(), None
+    except TidyDockerError as exc:  # all done, but the engine stopped answering before the count
+        return outcome, sum(d.size for d in outcome.removed), Interrupted([("", outcome)], exc, planned)
 
 
 def container_remover(client: EngineClient, keep_volumes: bool, stop_timeout: int | None = None,
@@ -104,18 +133,29 @@ def container_remover(client: EngineClient, keep_volumes: bool, stop_timeout: in
             client.request("DELETE", object_path("containers", decision.id), {"v": not keep, "force": False})
         except NotFound:
             return GONE
-        except Conflict:
-            return _why_container_conflict(client, decision.id)
+        except Conflict as exc:
+            return _why_container_conflict(client, decision.id, exc.message)
         return None
     return remove
 
 
-def _why_container_conflict(client: EngineClient, container_id: str) -> str:
+# How the engine words a 409 for a container another client is removing at that moment.
+_REMOVAL_IN_PROGRESS = "already in progress"
+# States of a container on its way out for someone else: ``removing`` while the engine removes it,
+# ``dead`` in the moment after (Docker 20.10 marks it dead first; an inspect that found it just
+# before it left the store sees that). Neither is running: both are reported ``gone``.
+_LEAVING_STATES = frozenset({REMOVING, "dead"})
+
+
+def _why_container_conflict(client: EngineClient, container_id: str, message: str) -> str:
+    if _REMOVAL_IN_PROGRESS in message:
+        return GONE  # another actor (a concurrent prune, a docker rm) is removing it right now
     inspected = inspect_or_none(client, "containers", container_id)
     state = (inspected or {}).get("State") or {}
-    if inspected is None or state.get("Status") == REMOVING:
-        return GONE  # another actor removed it, or is removing it right now
-    return RUNNING if state.get("Status") in LIVE_STATES else CONFLICT
+    if inspected is None or state.get("Status") in _LEAVING_STATES:
+        return GONE
+    # Only a container the engine says is alive is "running"; any other refusal is a conflict.
+    return RUNNING if state.get("Status") in LIVE_STATES and state.get("Running", True) else CONFLICT
 
 
 def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: bool) -> t.Callable[[Decision], str | None]:

@@ -18,6 +18,7 @@ import typing as t
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._errors import TidyDockerError
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import (
     apply_together,
     container_remover,
@@ -44,7 +45,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     images_from_engine,
     users_per_image,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Interrupted, Outcome, not_attempted
 from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import refresh_usage_state
 from ansible_collections.tidy.docker.plugins.module_utils._prune.volumes_networks_cache import (
     apply_engine_plans,
@@ -74,6 +75,8 @@ class HostPruneRun:
     # The engine's system df answers the run read anyway: before, and after a real run that removed something.
     df_before: Answer = field(default_factory=dict)
     df_after: Answer | None = None
+    # Set when the engine failed after the removals began: the module fails with it, after its result.
+    interrupted: Interrupted | None = None
 
 
 def disk_bytes(df: Answer, policy: HostPolicy) -> dict[str, int]:
@@ -120,6 +123,9 @@ def apply_host_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePla
     the containers: the engine removes containers about one at a time whoever asks, so image removals
     in between use what it leaves idle. Containers go without their volumes when a volume plan exists
     (the volumes are its decisions).
+
+    An engine failure once the removals began raises ``Interrupted`` with every kind: what was
+    done, and the rest kept as ``failed`` or ``not_attempted``.
     """
     by_kind = dict(plans)
     volume_plan = policy.engine.volumes is not None
@@ -145,11 +151,29 @@ def apply_host_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePla
         together.append((CONTAINER, by_kind[CONTAINER], remove_counted))
     if image_plan is not None:
         together.append((IMAGE, image_plan, image_remover(client, users_left, force)))
-    outcomes = apply_together(together, _image_steps_after(by_kind, inventory), parallel)
-    removed_containers = frozenset(d.id for kind, outcome in outcomes if kind == CONTAINER for d in outcome.removed)
     engine_plans = [(kind, plan) for kind, plan in plans if kind not in (CONTAINER, IMAGE)]
-    outcomes.extend(apply_engine_plans(client, engine_plans, policy.engine, parallel, now, removed_containers))
-    return outcomes
+    engine_planned = sum(len(plan.removals) for _kind, plan in engine_plans)
+    try:
+        outcomes = apply_together(together, _image_steps_after(by_kind, inventory), parallel)
+    except Interrupted as stop:
+        raise stop.with_more(stop.outcomes + [(kind, not_attempted(plan)) for kind, plan in engine_plans],
+                             engine_planned) from None
+    return outcomes + _apply_after_containers(client, outcomes, engine_plans, policy, parallel, now,
+                                              sum(len(plan.removals) for _kind, plan in plans))
+
+
+def _apply_after_containers(client: EngineClient, outcomes: list[tuple[str, Outcome]],
+                            engine_plans: list[tuple[str, PrunePlan]], policy: HostPolicy, parallel: int,
+                            now: dt.datetime, planned: int) -> list[tuple[str, Outcome]]:
+    """Volumes, networks and build cache, once containers and images (``outcomes``) are done."""
+    removed_containers = frozenset(d.id for kind, outcome in outcomes if kind == CONTAINER for d in outcome.removed)
+    try:
+        return apply_engine_plans(client, engine_plans, policy.engine, parallel, now, removed_containers)
+    except Interrupted as stop:
+        raise stop.with_more(outcomes + stop.outcomes, planned - stop.planned) from None
+    except TidyDockerError as exc:  # the fresh container listing, after containers and images went
+        raise Interrupted(outcomes + [(kind, not_attempted(plan)) for kind, plan in engine_plans], exc,
+                          planned) from None
 
 
 def _image_steps_after(by_kind: t.Mapping[str, PrunePlan],
@@ -185,9 +209,21 @@ def run_host_prune(client: EngineClient, policy: HostPolicy, watermark: t.Callab
     if check_mode or not any(plan.removals for _kind, plan in plans):
         return HostPruneRun([(kind, Outcome(list(p.removals), list(p.kept))) for kind, p in plans],
                             None if check_mode else 0, warnings, df_before=df, df_after=None if check_mode else df)
-    outcomes = apply_host_plans(client, plans, policy, inventory, parallel, force, now)
-    df_after = disk_usage(client)
+    try:
+        outcomes = apply_host_plans(client, plans, policy, inventory, parallel, force, now)
+    except Interrupted as stop:
+        return _interrupted_run(stop, warnings, df)
+    try:
+        df_after = disk_usage(client)
+    except TidyDockerError as exc:  # all done, but the engine stopped answering before the count
+        return _interrupted_run(Interrupted(outcomes, exc, sum(len(p.removals) for _k, p in plans)), warnings, df)
     before, after = disk_bytes(df, policy), disk_bytes(df_after, policy)
     # Per kind, so that what another actor added meanwhile to one kind does not hide what another freed.
     by_kind = {kind: max(before[kind] - after.get(kind, 0), 0) for kind in before}
     return HostPruneRun(outcomes, sum(by_kind.values()), warnings, by_kind, df, df_after)
+
+
+def _interrupted_run(stop: Interrupted, warnings: list[str], df_before: Answer) -> HostPruneRun:
+    """The run the engine cut short: the space freed estimated from the planned sizes of what went."""
+    estimate = stop.estimated_reclaimed()
+    return HostPruneRun(stop.outcomes, sum(estimate.values()), warnings, estimate, df_before, None, interrupted=stop)

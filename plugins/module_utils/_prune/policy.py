@@ -63,10 +63,16 @@ PARENT_OF_KEPT = "parent_of_kept"
 # Only set while applying a plan: the engine refused (409) or the object vanished (404).
 CONFLICT = "conflict"
 GONE = "gone"
+# Only set when the engine failed in the middle of a real run (no answer within the timeout, the
+# connection lost, an error other than 404/409): the removal that was asked but not confirmed
+# (the engine may or may not have done it; a rerun sees), and those never started after it.
+FAILED = "failed"
+NOT_ATTEMPTED = "not_attempted"
 
 KEEP_REASONS: tuple[str, ...] = (
     RUNNING, IN_USE, EXCLUDED_NAME, EXCLUDED_LABEL, TOO_YOUNG, WITHIN_KEEP_LAST, NOT_DANGLING,
     BELOW_WATERMARK, MAX_REMOVALS, RESTART_POLICY, UNPULLABLE, NOT_SELECTED, PARENT_OF_KEPT, CONFLICT, GONE,
+    FAILED, NOT_ATTEMPTED,
 )
 REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK, NAMED,
                                    UNTAGGED)

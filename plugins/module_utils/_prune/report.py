@@ -7,7 +7,14 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import Decision
+from ansible_collections.tidy.docker.plugins.module_utils._errors import PartialFailure, TidyDockerError
+from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
+    FAILED,
+    KEEP,
+    NOT_ATTEMPTED,
+    Decision,
+    PrunePlan,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._units import format_size
 
 
@@ -15,6 +22,69 @@ from ansible_collections.tidy.docker.plugins.module_utils._units import format_s
 class Outcome:
     removed: list[Decision]
     kept: list[Decision]
+
+
+def spared(decision: Decision, reason: str) -> Decision:
+    """The decision turned into a kept one, with the reason the apply step found."""
+    return Decision(decision.id, decision.names, KEEP, reason, decision.size, named=decision.named)
+
+
+def not_attempted(plan: PrunePlan) -> Outcome:
+    """A plan none of whose removals was started: each one kept as ``not_attempted``."""
+    return Outcome(removed=[], kept=list(plan.kept) + [spared(d, NOT_ATTEMPTED) for d in plan.removals])
+
+
+# --------------------------------------------------------------------------- a run the engine cut short
+
+
+class Interrupted(Exception):
+    """The engine failed (``cause``) after the removals began: ``outcomes`` are (kind, outcome) of every
+    planned kind, what was done as removed, the rest kept as ``failed`` or ``not_attempted``.
+
+    Raised by the apply step instead of ``cause`` so that the module can still return what it did.
+    """
+
+    def __init__(self, outcomes: t.Sequence[tuple[str, Outcome]], cause: TidyDockerError, planned: int) -> None:
+        super().__init__(cause.message)
+        self.outcomes = list(outcomes)
+        self.cause = cause
+        self.planned = planned  # removals the plans held, whatever became of them
+
+    @property
+    def outcome(self) -> Outcome:
+        """All kinds in one (the modules that prune one kind)."""
+        return Outcome(removed=[d for _kind, o in self.outcomes for d in o.removed],
+                       kept=[d for _kind, o in self.outcomes for d in o.kept])
+
+    def with_more(self, outcomes: t.Sequence[tuple[str, Outcome]], planned: int) -> Interrupted:
+        """The same stop, with outcomes of other kinds (done before, or never started) around it."""
+        return Interrupted(list(outcomes), self.cause, self.planned + planned)
+
+    def estimated_reclaimed(self) -> dict[str, int]:
+        """Bytes per kind from the planned sizes of what was removed: the engine cannot be asked now."""
+        return {kind: sum(d.size for d in outcome.removed) for kind, outcome in self.outcomes}
+
+    def failure(self, result: t.Mapping[str, t.Any]) -> TidyDockerError:
+        """What the module fails with: ``result`` (built from ``outcomes``) with the sentence, or the bare
+        cause when nothing was removed nor asked to be (then nothing changed, as when a read fails)."""
+        merged = self.outcome
+        failed = sum(1 for d in merged.kept if d.reason == FAILED)
+        if not merged.removed and not failed:
+            return self.cause
+        return PartialFailure(partial_failure_message(self.cause.message, len(merged.removed), failed,
+                                                      sum(1 for d in merged.kept if d.reason == NOT_ATTEMPTED),
+                                                      self.planned),
+                              result, **self.cause.context)
+
+
+def partial_failure_message(cause: str, removed: int, failed: int, skipped: int, planned: int) -> str:
+    """One sentence: the engine's failure, then what of the plan was done and what was not."""
+    parts = [f"by then {removed} of {planned} planned removals were done (listed in removed)"]
+    if failed:
+        parts.append(f"{failed} asked but not confirmed (kept as {FAILED})")
+    if skipped:
+        parts.append(f"{skipped} not attempted (kept as {NOT_ATTEMPTED})")
+    return f"{cause.rstrip('. ')}; {', '.join(parts)}; rerun to finish once the engine answers."
 
 
 # --------------------------------------------------------------------------- report

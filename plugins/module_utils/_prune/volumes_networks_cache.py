@@ -11,7 +11,8 @@ or the df answer passes it in and saves the call.
 Volumes and networks are removed one by one, exactly as planned. Build cache has no delete
 per record in the API; its prune takes an ``id`` filter (a regular expression), so the planned
 records, and only those, go in one request per chunk. Races (404, 409) are recorded as kept
-reasons, never fatal.
+reasons, never fatal; an engine failure after the removals began raises ``report.Interrupted`` with
+what was done so far.
 """
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
-from ansible_collections.tidy.docker.plugins.module_utils._errors import Conflict, EngineError, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, spared
+from ansible_collections.tidy.docker.plugins.module_utils._errors import (
+    Conflict,
+    EngineError,
+    NotFound,
+    TidyDockerError,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     CONFLICT,
+    FAILED,
     GONE,
     IN_USE,
+    NOT_ATTEMPTED,
     TOO_YOUNG,
     Decision,
     PrunePlan,
@@ -46,7 +54,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_
     is_predefined_network,
     plan_engine_prune,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.report import Outcome
+from ansible_collections.tidy.docker.plugins.module_utils._prune.report import (
+    Interrupted,
+    Outcome,
+    not_attempted,
+    spared,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._units import parse_engine_time
 
 Answer = t.Mapping[str, t.Any]
@@ -258,22 +271,41 @@ def _why_cache_record_stayed(record: CacheRecord | None, policy: BuildCachePolic
 def apply_build_cache_removals(client: EngineClient, plan: PrunePlan, policy: BuildCachePolicy,
                                now: dt.datetime) -> Outcome:
     """Prune exactly the planned records (children first, chunk by chunk); a record that stayed is kept
-    with the reason a fresh df gives: ``gone``, ``in_use``, ``too_young`` (used since the plan) or ``conflict``."""
+    with the reason a fresh df gives: ``gone``, ``in_use``, ``too_young`` (used since the plan) or ``conflict``.
+
+    An engine failure stops at that chunk: its records are ``failed``, later chunks ``not_attempted``."""
+    planned = list(plan.removals)
+    deleted = _prune_cache_chunks(client, plan, policy)
+    outcome = Outcome(removed=[d for d in planned if d.id in deleted], kept=list(plan.kept))
+    stayed = [d for d in planned if d.id not in deleted]
+    if stayed:
+        try:
+            now_listed = {record.id: record for record in read_build_cache(client)}
+        except TidyDockerError as exc:
+            cut = Outcome(removed=outcome.removed, kept=outcome.kept + [spared(d, FAILED) for d in stayed])
+            raise Interrupted([(BUILD_CACHE, cut)], exc, len(planned)) from None
+        outcome.kept.extend(spared(d, _why_cache_record_stayed(now_listed.get(d.id), policy, now)) for d in stayed)
+    return outcome
+
+
+def _prune_cache_chunks(client: EngineClient, plan: PrunePlan, policy: BuildCachePolicy) -> set[str]:
+    """The ids the engine deleted, chunk by chunk; ``Interrupted`` if it failed at a chunk."""
     planned = list(plan.removals)
     deleted: set[str] = set()
     for start in range(0, len(planned), CACHE_PRUNE_CHUNK):
         chunk = [d.id for d in planned[start:start + CACHE_PRUNE_CHUNK]]
-        # all: also records an image shares or the engine made for itself (frontends, contexts),
-        # which the engine's default prune leaves; the id filter alone decides which go.
-        answer = client.request("POST", "/build/prune",
-                                {"all": True, "filters": json.dumps(cache_prune_filters(chunk, policy.older_than))})
+        try:
+            # all: also records an image shares or the engine made for itself (frontends, contexts),
+            # which the engine's default prune leaves; the id filter alone decides which go.
+            answer = client.request("POST", "/build/prune",
+                                    {"all": True, "filters": json.dumps(cache_prune_filters(chunk, policy.older_than))})
+        except TidyDockerError as exc:
+            asked = set(chunk)
+            cut = Outcome(removed=[d for d in planned if d.id in deleted], kept=list(plan.kept) + [
+                spared(d, FAILED if d.id in asked else NOT_ATTEMPTED) for d in planned if d.id not in deleted])
+            raise Interrupted([(BUILD_CACHE, cut)], exc, len(planned)) from None
         deleted.update(str(i) for i in (answer or {}).get("CachesDeleted") or [])
-    outcome = Outcome(removed=[d for d in planned if d.id in deleted], kept=list(plan.kept))
-    stayed = [d for d in planned if d.id not in deleted]
-    if stayed:
-        now_listed = {record.id: record for record in read_build_cache(client)}
-        outcome.kept.extend(spared(d, _why_cache_record_stayed(now_listed.get(d.id), policy, now)) for d in stayed)
-    return outcome
+    return deleted
 
 
 # --------------------------------------------------------------------------- one run
@@ -286,28 +318,41 @@ class EnginePruneRun:
     outcomes: list[tuple[str, Outcome]]
     reclaimed: int | None
     reclaimed_by_kind: dict[str, int] = field(default_factory=dict)
+    # Set when the engine failed after the removals began: the module fails with it, after its result.
+    interrupted: Interrupted | None = None
 
 
 def apply_engine_plans(client: EngineClient, plans: t.Sequence[tuple[str, PrunePlan]],
                        policies: EnginePrunePolicies, parallel: int, now: dt.datetime,
                        removed_containers: frozenset[str] = frozenset()) -> list[tuple[str, Outcome]]:
-    """Carry out each kind's plan; volumes and networks re-checked against one fresh container listing."""
+    """Carry out each kind's plan; volumes and networks re-checked against one fresh container listing.
+
+    An engine failure in one kind raises ``Interrupted`` with every kind: those done, that one as
+    far as it got, the later ones ``not_attempted``.
+    """
     removing = {kind for kind, plan in plans if plan.removals}
     listed = list_containers(client) if removing & {VOLUME, NETWORK} else []
     outcomes: list[tuple[str, Outcome]] = []
-    for kind, plan in plans:
-        if not plan.removals:
-            outcomes.append((kind, Outcome(removed=[], kept=list(plan.kept))))
-        elif kind == VOLUME:
-            outcomes.append((kind, apply_plan(plan, volume_remover(client, volume_users(listed), removed_containers),
-                                              parallel)))
-        elif kind == NETWORK:
-            outcomes.append((kind, apply_plan(plan, network_remover(client, network_users(listed), removed_containers),
-                                              parallel)))
-        else:
-            outcomes.append((kind, apply_build_cache_removals(client, plan, policies.build_cache or BuildCachePolicy(),
-                                                              now)))
+    for position, (kind, plan) in enumerate(plans):
+        try:
+            outcomes.append((kind, _apply_kind(client, kind, plan, policies, listed, parallel, now, removed_containers)))
+        except Interrupted as stop:
+            later = [(k, not_attempted(p)) for k, p in plans[position + 1:]]
+            raise stop.with_more(outcomes + [(kind, stop.outcome)] + later,
+                                 sum(len(p.removals) for _k, p in plans) - stop.planned) from None
     return outcomes
+
+
+def _apply_kind(client: EngineClient, kind: str, plan: PrunePlan, policies: EnginePrunePolicies,
+                listed: t.Sequence[Answer], parallel: int, now: dt.datetime,
+                removed_containers: frozenset[str]) -> Outcome:
+    if not plan.removals:
+        return Outcome(removed=[], kept=list(plan.kept))
+    if kind == VOLUME:
+        return apply_plan(plan, volume_remover(client, volume_users(listed), removed_containers), parallel, kind)
+    if kind == NETWORK:
+        return apply_plan(plan, network_remover(client, network_users(listed), removed_containers), parallel, kind)
+    return apply_build_cache_removals(client, plan, policies.build_cache or BuildCachePolicy(), now)
 
 
 def run_engine_prune(client: EngineClient, policies: EnginePrunePolicies, check_mode: bool, parallel: int,
@@ -318,10 +363,19 @@ def run_engine_prune(client: EngineClient, policies: EnginePrunePolicies, check_
     if check_mode or not any(plan.removals for _kind, plan in plans):
         return EnginePruneRun([(kind, Outcome(list(p.removals), list(p.kept))) for kind, p in plans],
                               None if check_mode else 0)
-    outcomes = apply_engine_plans(client, plans, policies, parallel, now)
+    try:
+        outcomes = apply_engine_plans(client, plans, policies, parallel, now)
+    except Interrupted as stop:
+        estimate = stop.estimated_reclaimed()
+        return EnginePruneRun(stop.outcomes, sum(estimate.values()), estimate, interrupted=stop)
     by_kind: dict[str, int] = {}
     if any(outcome.removed for kind, outcome in outcomes if kind in (VOLUME, BUILD_CACHE)):
-        after = disk_usage(client)
+        try:
+            after = disk_usage(client)
+        except TidyDockerError as exc:  # all done, but the engine stopped answering before the count
+            cut = Interrupted(outcomes, exc, sum(len(p.removals) for _k, p in plans))
+            estimate = cut.estimated_reclaimed()
+            return EnginePruneRun(outcomes, sum(estimate.values()), estimate, interrupted=cut)
         measured = EngineInventory(
             volumes=tuple(volumes_from(after, [])) if inventory.volumes is not None else None,
             build_cache=tuple(cache_records_from(after)) if inventory.build_cache is not None else None).disk_bytes()

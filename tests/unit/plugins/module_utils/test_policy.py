@@ -539,7 +539,7 @@ def test_reason_lists_are_disjoint_and_complete():
     assert set(KEEP_REASONS) == {
         "running", "in_use", "excluded_name", "excluded_label", "too_young", "within_keep_last", "not_dangling",
         "below_watermark", "max_removals", "restart_policy", "unpullable", "not_selected", "parent_of_kept",
-        "conflict", "gone",
+        "conflict", "gone", "failed", "not_attempted",
     }
 
 

@@ -64,7 +64,8 @@ IMAGE_GLOBS = ("app:*", "*/base:*", "registry:5000/*", "postgres:1", "*:latest",
 SELECTOR_TEXTS = ("protect", "team", "team=a", "team=b", "tier=a", "tier=")
 DURATIONS = (None, 0, HOUR, 6 * HOUR, 24 * HOUR, 48 * HOUR)
 HOURS = tuple(range(73))
-PLANNED_REASONS = frozenset(KEEP_REASONS) - {"conflict", "gone"}  # those two only come from applying a plan
+# Those only come from applying a plan.
+PLANNED_REASONS = frozenset(KEEP_REASONS) - {"conflict", "gone", "failed", "not_attempted"}
 
 
 def subsets(options: t.Sequence[t.Any], most: int) -> list[tuple[t.Any, ...]]:
