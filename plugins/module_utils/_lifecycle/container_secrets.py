@@ -25,17 +25,29 @@ MIN_MASKED_LENGTH = 4
 
 
 def secret_env_values(env: t.Any) -> set[str]:
-    """The values of ``env`` (raw module parameter) whose names look secret, for ``no_log_values``."""
+    """The values of ``env`` (raw module parameter) whose names look secret, for ``no_log_values``.
+
+    A dict or list under such a name is refused later, but Ansible echoes the raw
+    arguments at -vvv first: the strings inside it are masked too.
+    """
     if not isinstance(env, t.Mapping):
         return set()
-    values = set()
+    values: set[str] = set()
     for name, value in env.items():
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            continue  # not a valid env value: refused with a sentence that does not echo it
-        text = str(value)
-        if _SECRET_NAME_RE.search(str(name)) and len(text) >= MIN_MASKED_LENGTH:
-            values.add(text)
+        if _SECRET_NAME_RE.search(str(name)):
+            values.update(text for text in _strings(value) if len(text) >= MIN_MASKED_LENGTH)
     return values
+
+
+def _strings(value: t.Any) -> t.Iterator[str]:
+    """Every string or number in ``value``, however nested; booleans and nulls are no secret."""
+    if isinstance(value, t.Mapping):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield str(value)
 
 
 def hide_env_values(before: t.Mapping[str, t.Any], after: t.Mapping[str, t.Any]) -> tuple[dict[str, t.Any],

@@ -42,14 +42,15 @@ def running_with_env(*entries: str) -> FakeApi:
 
 
 def test_hide_env_values_keeps_names_and_says_which_changed() -> None:
-    before = {"state": "running", "env": {"DB_PASSWORD": "old", "MODE": "a", "GONE": "x"}, "init": True}
+    old_env = {"DB_PASSWORD": "old", "MODE": "a", "GONE": "x"}
+    before = {"state": "running", "env": old_env, "init": True}
     after = {"state": "running", "env": {"DB_PASSWORD": "new", "MODE": "a", "NEW": "y"}, "init": True}
     assert hide_env_values(before, after) == (
         {"state": "running", "env": {"DB_PASSWORD": ENV_VALUE_HIDDEN, "MODE": ENV_VALUE_HIDDEN,
                                      "GONE": ENV_VALUE_HIDDEN}, "init": True},
         {"state": "running", "env": {"DB_PASSWORD": ENV_VALUE_CHANGED, "MODE": ENV_VALUE_HIDDEN,
                                      "NEW": ENV_VALUE_HIDDEN}, "init": True})
-    assert before["env"]["DB_PASSWORD"] == "old"  # the plan's own views are not altered
+    assert old_env["DB_PASSWORD"] == "old"  # the plan's own views are not altered
 
 
 def test_hide_env_values_without_env_or_before() -> None:
@@ -104,9 +105,10 @@ def test_a_refused_env_value_is_described_by_its_type(value: t.Any) -> None:
 
 
 def test_secret_env_values_picks_secret_names_long_enough() -> None:
-    env = {"DB_PASSWORD": PASSWORD, "api_token": "tok-123456", "AWS_SECRET_ACCESS_KEY": 12345678,
-           "PGPASS": "abc", "MODE": "production", "FLAG": True, "NESTED_KEY": {"a": "b"}}
-    assert secret_env_values(env) == {PASSWORD, "tok-123456", "12345678"}
+    env: dict[str, t.Any] = {
+        "DB_PASSWORD": PASSWORD, "api_token": "tok-123456", "AWS_SECRET_ACCESS_KEY": 12345678, "PGPASS": "abc",
+        "MODE": "production", "FLAG_KEY": True, "NESTED_KEY": {"a": "nested-secret", "b": ["listed-secret", None]}}
+    assert secret_env_values(env) == {PASSWORD, "tok-123456", "12345678", "nested-secret", "listed-secret"}
     assert secret_env_values(None) == set() and secret_env_values("A=B") == set()
     assert container_secrets.MIN_MASKED_LENGTH == 4
 
