@@ -50,8 +50,10 @@ def _strings(value: t.Any) -> t.Iterator[str]:
         yield str(value)
 
 
-def hide_env_values(before: t.Mapping[str, t.Any], after: t.Mapping[str, t.Any]) -> tuple[dict[str, t.Any],
-                                                                                            dict[str, t.Any]]:
+DiffView = dict[str, t.Any]
+
+
+def hide_env_values(before: t.Mapping[str, t.Any], after: t.Mapping[str, t.Any]) -> tuple[DiffView, DiffView]:
     """The diff's before and after with each env value replaced by a marker.
 
     A variable whose value differs shows ``(hidden)`` before and ``(hidden, changed)``
