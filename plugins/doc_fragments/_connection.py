@@ -53,19 +53,23 @@ options:
     aliases: [tls_verify]
   ca_path:
     description:
-      - CA certificate (PEM) used to verify the engine when O(validate_certs=true).
+      - Path to the CA certificate (PEM) used to verify the engine when O(validate_certs=true); a path on the
+        managed node, not the certificate's text.
       - If not set and E(DOCKER_CERT_PATH) is, C(ca.pem) in that directory is used.
     type: path
     aliases: [ca_cert, tls_ca_cert, cacert_path]
   client_cert:
     description:
-      - Client certificate (PEM) presented to the engine. Requires O(client_key).
+      - Path to the client certificate (PEM) presented to the engine, not the certificate's text. Requires
+        O(client_key).
       - If not set and E(DOCKER_CERT_PATH) is, C(cert.pem) in that directory is used.
     type: path
     aliases: [tls_client_cert, cert_path]
   client_key:
     description:
-      - Private key (PEM) of O(client_cert).
+      - Path to the private key (PEM) of O(client_cert), not the key's text. PEM text given instead of a path fails
+        with a sentence naming the option, never its value.
+      - Its value is C(no_log), so Ansible masks it in every result and in the module arguments shown at C(-vvv).
       - If not set and E(DOCKER_CERT_PATH) is, C(key.pem) in that directory is used.
     type: path
     aliases: [tls_client_key, key_path]

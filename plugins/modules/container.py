@@ -86,6 +86,13 @@ options:
       - Values must be strings; quote values YAML would read as booleans or nulls (V("true"), V("")).
       - Variables set by the image are not drift unless the task sets them to another value. The order of
         keys never matters. Not compared when not set; V({}) means "no variables besides the image's".
+      - Values often carry passwords, so the module never shows them unless O(show_env_values=true). The diff
+        names each variable with V((hidden\)) as its value, or V((hidden, changed\)) after when the value changes;
+        RV(drifted) and RV(container) hold no values, and a refused value is described by its type, not its text.
+      - The values of variables whose names contain C(PASS), C(PWD), C(SECRET), C(TOKEN), C(KEY), C(CREDENTIAL),
+        C(AUTH), C(PRIVATE) or C(CERT) (any case), four characters or longer, are also treated as C(no_log) values;
+        Ansible masks them wherever they appear, the module arguments shown at C(-vvv) and the output of an attached
+        run included. For a secret under another name, set the task keyword C(no_log) to V(true).
     type: dict
   labels:
     description:
@@ -274,6 +281,12 @@ options:
         C(docker rm -v). Named volumes and bind mounts are never removed.
     type: bool
     default: true
+  show_env_values:
+    description:
+      - Show the values of O(env) in the diff instead of V((hidden\)). Values of variables named like secrets stay
+        masked (see O(env)).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - tidy.docker._connection
   - tidy.docker._attributes.actiongroup_docker
@@ -289,8 +302,8 @@ attributes:
     details:
       - The diff shows the state (an engine status or V(absent)) and every compared setting the task sets, before and
         after, in normalised form (ports as C([IP:]HOST:PORT/PROTO), volumes as C(-v) strings, O(env) and O(labels)
-        as dicts narrowed to what the task answers for). In check mode, the C(image_id) in RV(diff.after) of an
-        image not pulled yet is V(null).
+        as dicts narrowed to what the task answers for; O(env) values hidden unless O(show_env_values=true)).
+        In check mode, the C(image_id) in RV(diff.after) of an image not pulled yet is V(null).
   idempotent:
     details:
       - O(state=restarted) and O(recreate=true) report a change on every run, by design.
@@ -600,13 +613,13 @@ diff:
       type: dict
       sample: {state: running, image: "busybox:1.36",
                image_id: "sha256:0f756168597616c98efff132d93128f5d55c688162ec53d99c759c1394039a9f",
-               command: [sleep, "300"], env: {GREETING: hello}, init: true}
+               command: [sleep, "300"], env: {GREETING: "(hidden)"}, init: true}
     after:
       description: The container after the task (in check mode, as predicted).
       type: dict
       sample: {state: running, image: "busybox:1.36",
                image_id: "sha256:0f756168597616c98efff132d93128f5d55c688162ec53d99c759c1394039a9f",
-               command: [sleep, "300"], env: {GREETING: bonjour}, init: true}
+               command: [sleep, "300"], env: {GREETING: "(hidden, changed)"}, init: true}
 """
 
 import typing as t
@@ -620,6 +633,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
     wanted_from_params,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_secrets import secret_env_values
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "name": {"type": "str", "required": True},
@@ -653,10 +667,13 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "stop_timeout": {"type": "raw"},
     "force_kill": {"type": "bool", "default": False},
     "keep_volumes": {"type": "bool", "default": True},
+    "show_env_values": {"type": "bool", "default": False},
 }
 
 
 def manage(module: TidyDockerModule) -> dict[str, t.Any]:
+    # Before anything can fail: Ansible masks these wherever they appear, -vvv's module_args included.
+    module.no_log_values.update(secret_env_values(module.params.get("env")))
     wanted = wanted_from_params(module.params)  # bad options fail before the engine is contacted
     return ContainerRun(module.client, wanted, module.check_mode).run(diff=module._diff)
 

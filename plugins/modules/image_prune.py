@@ -267,6 +267,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.report import O
 from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import (
     DEFAULT_USAGE_STATE_PATH,
     refresh_usage_state,
+    usage_state_key,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
@@ -283,7 +284,7 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
     policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
 
-    engine_id = str(info.get("ID") or client.settings.docker_host)
+    engine_id = usage_state_key(info, client.settings.docker_host)
     state, warnings = refresh_usage_state(params["usage_state_path"], engine_id, (c.image_id for c in containers),
                                           (i.id for i in inventory.images), now, module.check_mode)
 

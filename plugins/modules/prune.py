@@ -388,7 +388,10 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.host_options im
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import RUN_SPEC, watermark_from_params
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import Watermark
 from ansible_collections.tidy.docker.plugins.module_utils._prune.report import kinds_diff, kinds_result
-from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import DEFAULT_USAGE_STATE_PATH
+from ansible_collections.tidy.docker.plugins.module_utils._prune.usage_state import (
+    DEFAULT_USAGE_STATE_PATH,
+    usage_state_key,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._records import summarise_disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._units import now_utc
 
@@ -400,7 +403,7 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
     usage_state, filesystem = None, None
     if policy.images is not None:
         info = client.call(client.api.info)
-        usage_state = UsageStateFile(params["usage_state_path"], str(info.get("ID") or client.settings.docker_host))
+        usage_state = UsageStateFile(params["usage_state_path"], usage_state_key(info, client.settings.docker_host))
         if params["images"].get("max_image_usage") is not None:
             filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
 

@@ -32,9 +32,12 @@ DOCKER_CONNECTION_SPEC: dict[str, dict[str, t.Any]] = {
     "tls": {"type": "bool", "default": False, "fallback": (env_fallback, ["DOCKER_TLS"])},
     "validate_certs": {"type": "bool", "default": False, "aliases": ["tls_verify"],
                        "fallback": (env_fallback, ["DOCKER_TLS_VERIFY"])},
-    "ca_path": {"type": "path", "aliases": ["ca_cert", "tls_ca_cert", "cacert_path"]},
-    "client_cert": {"type": "path", "aliases": ["tls_client_cert", "cert_path"]},
-    "client_key": {"type": "path", "aliases": ["tls_client_key", "key_path"]},
+    # Certificates are public, and their paths help in messages; a private key's path is
+    # no_log so that a key pasted as text is masked wherever it appears, -vvv's
+    # invocation included (ansible-test's validate-modules wants the choice explicit).
+    "ca_path": {"type": "path", "no_log": False, "aliases": ["ca_cert", "tls_ca_cert", "cacert_path"]},
+    "client_cert": {"type": "path", "no_log": False, "aliases": ["tls_client_cert", "cert_path"]},
+    "client_key": {"type": "path", "no_log": True, "aliases": ["tls_client_key", "key_path"]},
     "tls_hostname": {"type": "str", "fallback": (env_fallback, ["DOCKER_TLS_HOSTNAME"])},
     "use_ssh_client": {"type": "bool", "default": False},
 }
@@ -126,16 +129,48 @@ class ConnectionSettings:
         return settings
 
     def check_tls_files(self) -> None:
-        """Name the missing file before the SDK reports it less clearly."""
+        """Name the missing or unusable file before the SDK reports it less clearly.
+
+        Never echoes PEM text given where a path belongs: that text may be the private
+        key itself (client_key is also ``no_log``, so Ansible masks its value anywhere).
+        """
+        tls_files = (("ca_path", self.ca_path), ("client_cert", self.client_cert), ("client_key", self.client_key))
+        for option, value in tls_files:
+            if value and _looks_like_pem_text(value):
+                raise TlsError(f"{option}: the value is PEM text, not a path; save it to a file on the managed node "
+                               f"and set {option} to that file's path.", option=option)
         if not self.use_tls:
             return
         if bool(self.client_cert) != bool(self.client_key):
             raise TlsError("client_cert and client_key must be given together; set both or neither.",
                            docker_host=self.docker_host)
-        wanted = [("client_cert", self.client_cert), ("client_key", self.client_key)]
-        if self.validate_certs:
-            wanted.append(("ca_path", self.ca_path))
-        for option, path in wanted:
-            if path and not os.path.isfile(path):
-                raise TlsError(f"{option}: TLS file {path!r} does not exist; point {option} (or DOCKER_CERT_PATH) "
-                               "at a readable PEM file.", option=option, value=path)
+        for option, path in tls_files:
+            if path and (option != "ca_path" or self.validate_certs):
+                _check_pem_file(option, path)
+
+
+def _looks_like_pem_text(value: str) -> bool:
+    # A path has neither; a pasted certificate or key has both.
+    return "-----BEGIN" in value or "\n" in value
+
+
+def _check_pem_file(option: str, path: str) -> None:
+    """One sentence when ``path`` is missing, unreadable or not PEM.
+
+    The path is shown even for client_key: one from DOCKER_CERT_PATH helps, and one given
+    as the (no_log) option comes out masked by Ansible. Never the file's contents.
+    """
+    shown = f"TLS file {path!r}"
+    if not os.path.isfile(path):
+        raise TlsError(f"{option}: {shown} does not exist; point {option} (or DOCKER_CERT_PATH) at a readable PEM "
+                       "file.", option=option, value=path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError as exc:
+        raise TlsError(f"{option}: {shown} cannot be read ({exc.strerror}); make it readable by the user running the "
+                       "module.", option=option) from None
+    if b"-----BEGIN" not in head:
+        # Only the marker is looked for: the contents are never put in a message.
+        raise TlsError(f"{option}: {shown} is not a PEM file (no -----BEGIN line); point {option} at the PEM "
+                       "certificate or key.", option=option)

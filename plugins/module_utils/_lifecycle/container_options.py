@@ -130,6 +130,7 @@ class WantedContainer:
     output_logs: bool = True
     wait_timeout: int | None = None
     fail_on_error: bool = True
+    show_env_values: bool = False
 
     @property
     def attached(self) -> bool:
@@ -174,10 +175,12 @@ def string_map(value: t.Any, option: str) -> dict[str, str] | None:
             raise _invalid(option, key, "is not a valid key", "use a non-empty name" +
                            (" without '='" if option == "env" else ""))
         if isinstance(item, bool) or item is None or isinstance(item, (dict, list)):
+            # A dict or list under env may hold a password: name its type, never its contents.
+            shown = f"a {type(item).__name__}" if isinstance(item, (dict, list)) else repr(item)
             raise InvalidInput(
-                f"{option}: the value of {key} is {item!r}, not a string; quote it "
+                f"{option}: the value of {key} is {shown}, not a string; quote it "
                 f"(for example {key}: \"{str(item).lower() if isinstance(item, bool) else ''}\") so the container "
-                "gets exactly that text.", option=option, value=item)
+                "gets exactly that text.", option=option, value=None if option == "env" else item)
         result[key] = str(item)
     return dict(sorted(result.items()))
 
@@ -422,4 +425,5 @@ def wanted_from_params(params: t.Mapping[str, t.Any]) -> WantedContainer:
         output_logs=params.get("output_logs", True) is not False,
         wait_timeout=wait_timeout,
         fail_on_error=params.get("fail_on_error", True) is not False,
+        show_env_values=params.get("show_env_values") is True,
     )

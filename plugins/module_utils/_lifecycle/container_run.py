@@ -55,6 +55,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_p
     plan_container,
     state_view,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_secrets import hide_env_values
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_operations import (
     find_image,
     is_current,
@@ -347,15 +348,21 @@ class ContainerRun:
         if self.wanted.attached and inspected is not None:
             inspected, failure = self.attached_outcome(plan, inspected, result, output_after)
         if diff:
-            after = dict(plan.after)
-            if not self.check_mode and plan.changed:
-                after = state_view(self.observe(inspected), self.wanted.settings, image is not None)
-            result["diff"] = {"before": dict(plan.before), "after": after}
+            result["diff"] = self.diff(plan, inspected, image is not None)
         result["container"] = normalise_container(inspected) if inspected is not None else None
         if failure is not None:
             # The failure carries what was done, like a success would.
             raise type(failure)(failure.message, **failure.context, **result)
         return result
+
+    def diff(self, plan: ContainerPlan, inspected: t.Mapping[str, t.Any] | None, image_known: bool) -> dict[str, t.Any]:
+        """Before and after; env values hidden unless the task opts in (they often carry passwords)."""
+        before, after = dict(plan.before), dict(plan.after)
+        if not self.check_mode and plan.changed:
+            after = state_view(self.observe(inspected), self.wanted.settings, image_known)
+        if not self.wanted.show_env_values:
+            before, after = hide_env_values(before, after)
+        return {"before": before, "after": after}
 
     def attached_outcome(self, plan: ContainerPlan, inspected: t.Mapping[str, t.Any], result: dict[str, t.Any],
                          output_after: int | None) -> tuple[t.Mapping[str, t.Any], TidyDockerError | None]:

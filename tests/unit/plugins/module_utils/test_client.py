@@ -144,7 +144,7 @@ def test_cert_path_is_read_from_the_process_environment_by_default(make_params, 
 
 def test_explicit_options_beat_cert_path(make_params, cert_dir, tmp_path_factory):
     own = tmp_path_factory.mktemp("own")
-    (own / "my-ca.pem").write_text("ca")
+    (own / "my-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     settings = ConnectionSettings.from_params(
         make_params(docker_host=TCP, validate_certs=True, ca_path=str(own / "my-ca.pem")),
         environ={"DOCKER_CERT_PATH": str(cert_dir)})

@@ -123,7 +123,7 @@ def test_without_environment_the_defaults_apply(clean_environment):
 
 def test_environment_reaches_the_connection_settings(clean_environment, tmp_path):
     for name in ("ca.pem", "cert.pem", "key.pem"):
-        (tmp_path / name).write_text("pem")
+        (tmp_path / name).write_text("-----BEGIN PEM-----\n")
     clean_environment.setenv("DOCKER_HOST", "tcp://engine.example:2376")
     clean_environment.setenv("DOCKER_API_VERSION", "1.43")
     clean_environment.setenv("DOCKER_TIMEOUT", "15")
