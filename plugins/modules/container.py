@@ -226,6 +226,23 @@ options:
         A path cannot take both a tmpfs and one of O(volumes). Not compared when not set.
     type: list
     elements: str
+  log_driver:
+    description:
+      - The logging driver, like C(docker run --log-driver), for example V(json-file), V(local), V(journald), V(none).
+      - Not compared when not set; new containers get the engine's default (usually V(json-file)).
+    type: str
+  log_options:
+    description:
+      - >-
+        Options of the logging driver, like C(docker run --log-opt KEY=VALUE), for example
+        V({max-size: 10m, max-file: "3"}) to rotate a V(json-file) log instead of letting it grow until the disk is
+        full (see M(tidy.docker.log_truncate) for logs that already did).
+      - Values are text to the engine; numbers and booleans are given as their text. For V(json-file) and V(local)
+        the keys and values are checked before anything is changed (the engine would refuse them only when creating,
+        after a drifted container was removed).
+      - Only the options set here are compared (the engine copies its daemon-wide C(log-opts) into every container);
+        a changed value, or a different O(log_driver), recreates the container. Not compared when not set.
+    type: dict
   detach:
     description:
       - V(true) (default) leaves the container running in the background, like C(docker run -d).
@@ -659,6 +676,8 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "device_cgroup_rules": {"type": "list", "elements": "str"},
     "cgroupns_mode": {"type": "str", "choices": list(CGROUPNS_MODES)},
     "tmpfs": {"type": "list", "elements": "str"},
+    "log_driver": {"type": "str"},
+    "log_options": {"type": "dict"},
     "detach": {"type": "bool", "default": True},
     "wait_timeout": {"type": "raw"},
     "output_logs": {"type": "bool", "default": True},

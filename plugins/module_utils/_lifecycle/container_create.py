@@ -7,6 +7,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import tmpfs_to_engine
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_logging import log_config_request
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
     ContainerSettings,
     env_list,
@@ -50,6 +51,9 @@ def _host_config(settings: ContainerSettings) -> dict[str, t.Any]:
                                         "MaximumRetryCount": settings.restart_retries or 0}
     if settings.init is not None:
         host_config["Init"] = settings.init
+    log_config = log_config_request(settings.log_driver, settings.log_options)
+    if log_config is not None:
+        host_config["LogConfig"] = log_config
     host_config.update(_isolation_request(settings))
     return host_config
 

@@ -102,6 +102,8 @@ def _observed_settings(inspected: t.Mapping[str, t.Any]) -> ContainerSettings:
         network_mode=host.get("NetworkMode") or "default",
         interactive=bool(config.get("OpenStdin")),
         tty=bool(config.get("Tty")),
+        log_driver=(host.get("LogConfig") or {}).get("Type") or None,
+        log_options=dict((host.get("LogConfig") or {}).get("Config") or {}),
         **_isolation(host),
     )
 

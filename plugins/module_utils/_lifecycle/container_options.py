@@ -28,6 +28,10 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_i
     parse_security_opts,
     parse_tmpfs,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_logging import (
+    parse_log_driver,
+    parse_log_options,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._units import parse_duration
 
 STATES = ("present", "started", "stopped", "restarted", "absent")
@@ -112,6 +116,8 @@ class ContainerSettings:
     device_cgroup_rules: tuple[str, ...] | None = None
     cgroupns_mode: str | None = None
     tmpfs: tuple[Tmpfs, ...] | None = None
+    log_driver: str | None = None
+    log_options: t.Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -364,6 +370,7 @@ def settings_from_params(params: t.Mapping[str, t.Any]) -> ContainerSettings:
     volumes = parse_volumes(params.get("volumes"))
     tmpfs = parse_tmpfs(params.get("tmpfs"))
     _check_mount_points(volumes or (), tmpfs or ())
+    log_driver = parse_log_driver(params.get("log_driver"))
     return ContainerSettings(
         image=str(image).strip() if image is not None else None,
         command=split_command(params.get("command"), "command"),
@@ -385,6 +392,8 @@ def settings_from_params(params: t.Mapping[str, t.Any]) -> ContainerSettings:
         device_cgroup_rules=parse_device_rules(params.get("device_cgroup_rules")),
         cgroupns_mode=parse_cgroupns_mode(params.get("cgroupns_mode")),
         tmpfs=tmpfs,
+        log_driver=log_driver,
+        log_options=parse_log_options(params.get("log_options"), log_driver),
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import relevant_security_opts
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_logging import relevant_log_options
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_observed import ObservedContainer
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
     ContainerSettings,
@@ -37,7 +38,7 @@ ACTION_REMOVED = "removed"
 COMPARED_SETTINGS = ("image", "command", "entrypoint", "env", "labels", "published_ports", "volumes",
                      "restart_policy", "restart_retries", "network_mode", "interactive", "tty", "init",
                      "privileged", "cap_add", "cap_drop", "security_opts", "device_cgroup_rules", "cgroupns_mode",
-                     "tmpfs")
+                     "tmpfs", "log_driver", "log_options")
 # Settings held as tuples of strings (the isolation ones sorted), shown in diffs as lists.
 _STRING_TUPLES = ("command", "entrypoint", "cap_add", "cap_drop", "security_opts", "device_cgroup_rules")
 
@@ -100,30 +101,39 @@ def wanted_view(settings: ContainerSettings, name: str) -> t.Any:
         return None
     if name in _STRING_TUPLES:
         return list(value)
-    if name in ("env", "labels"):
+    if name in ("env", "labels", "log_options"):
         return dict(value)
     if name in ("published_ports", "volumes", "tmpfs"):
         return [item.text for item in value]
     return value
 
 
+def _observed_volumes(observed: ObservedContainer, wanted: ContainerSettings) -> list[str]:
+    wanted_targets = {volume.target for volume in wanted.volumes or ()}
+    return [volume.text for volume in observed.settings.volumes or ()
+            if volume.source or volume.target in wanted_targets or volume.target not in observed.inherited_volumes]
+
+
+# The settings whose observed value is narrowed to what the task answers for (the image's own env,
+# labels and volumes, the engine's default security options, the daemon's log options are not).
+_NARROWED: dict[str, t.Callable[[ObservedContainer, ContainerSettings], t.Any]] = {
+    "image": lambda observed, wanted: observed.image_ref,
+    "env": lambda observed, wanted: _relevant(observed.settings.env or {}, observed.inherited_env, wanted.env or {}),
+    "labels": lambda observed, wanted: _relevant(observed.settings.labels or {}, observed.inherited_labels,
+                                                 wanted.labels or {}),
+    "log_options": lambda observed, wanted: relevant_log_options(observed.settings.log_options or {},
+                                                                 wanted.log_options or {}),
+    "volumes": _observed_volumes,
+    "security_opts": lambda observed, wanted: relevant_security_opts(observed.settings.security_opts or (),
+                                                                     observed.engine_security_opts,
+                                                                     wanted.security_opts or ()),
+}
+
+
 def observed_view(observed: ObservedContainer, wanted: ContainerSettings, name: str) -> t.Any:
     """A compared setting as the container has it, narrowed to what the task answers for."""
-    actual = observed.settings
-    if name == "image":
-        return observed.image_ref
-    if name == "env":
-        return _relevant(actual.env or {}, observed.inherited_env, wanted.env or {})
-    if name == "labels":
-        return _relevant(actual.labels or {}, observed.inherited_labels, wanted.labels or {})
-    if name == "volumes":
-        wanted_targets = {volume.target for volume in wanted.volumes or ()}
-        return [volume.text for volume in actual.volumes or ()
-                if volume.source or volume.target in wanted_targets or volume.target not in observed.inherited_volumes]
-    if name == "security_opts":
-        return relevant_security_opts(actual.security_opts or (), observed.engine_security_opts,
-                                      wanted.security_opts or ())
-    return wanted_view(actual, name)
+    narrowed = _NARROWED.get(name)
+    return narrowed(observed, wanted) if narrowed is not None else wanted_view(observed.settings, name)
 
 
 def _image_drift(observed: ObservedContainer, image: ImageFacts) -> Drift | None:
