@@ -44,6 +44,13 @@ options:
     type: list
     elements: str
     default: []
+  exclude_names:
+    description:
+      - Glob patterns of container names, or ids (full or 12-character), whose logs are never emptied; reason
+        V(excluded_name).
+    type: list
+    elements: str
+    default: []
   labels:
     description:
       - Only containers carrying all these labels (V(key) or V(key=value)); others are kept as V(not_selected).
@@ -122,7 +129,7 @@ EXAMPLES = r"""
 RETURN = r"""
 truncated:
   description: Containers whose logs were emptied (or, in check mode, would be), largest first.
-  returned: success
+  returned: success, and on a failure once truncations began
   type: list
   elements: dict
   sample:
@@ -150,9 +157,10 @@ truncated:
       type: bool
 kept:
   description:
-    - Containers left alone, with the reason, one of V(under_size), V(running), V(excluded_label), V(not_selected),
-      V(not_json_file), V(not_on_this_node), V(not_readable), V(gone) (removed meanwhile). Sorted by reason.
-  returned: when O(report_kept=true)
+    - Containers left alone, with the reason, one of V(under_size), V(running), V(excluded_name), V(excluded_label),
+      V(not_selected), V(not_json_file), V(not_on_this_node), V(not_readable), V(gone) (removed meanwhile), V(not_attempted) (the
+      engine failed after other logs were emptied). Sorted by reason.
+  returned: when O(report_kept=true), also on a failure once truncations began
   type: list
   elements: dict
   sample:
@@ -203,15 +211,22 @@ space_reclaimable_human:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
+from ansible_collections.tidy.docker.plugins.module_utils._errors import PartialFailure
 from ansible_collections.tidy.docker.plugins.module_utils._info_reads import engine_product
 from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import (
     Truncation,
+    TruncationInterrupted,
     apply_truncations,
     container_logs,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._logs.options import LOG_TRUNCATE_SPEC, log_policy_from_params
 from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import plan_log_truncations, stalls_readers
-from ansible_collections.tidy.docker.plugins.module_utils._logs.report import log_diff, log_result, log_warnings
+from ansible_collections.tidy.docker.plugins.module_utils._logs.report import (
+    interrupted_message,
+    log_diff,
+    log_result,
+    log_warnings,
+)
 
 
 def truncate_logs(module: TidyDockerModule) -> dict[str, t.Any]:
@@ -222,7 +237,13 @@ def truncate_logs(module: TidyDockerModule) -> dict[str, t.Any]:
     if module.check_mode:
         outcome = Truncation(truncated=[d for d in plan if d.truncated], kept=[d for d in plan if not d.truncated], freed=0)
     else:
-        outcome = apply_truncations(client, plan, logs, policy)
+        try:
+            outcome = apply_truncations(client, plan, logs, policy)
+        except TruncationInterrupted as stop:
+            done = log_result(stop.outcome.truncated, stop.outcome.kept, logs, False, module.params["report_kept"],
+                              stop.outcome.freed)
+            raise PartialFailure(interrupted_message(stop.cause.message, len(stop.outcome.truncated), stop.planned), done,
+                                 **stop.cause.context) from None
     product, version = engine_product(client.engine_version), client.engine_version.get("Version")
     for warning in log_warnings(outcome.truncated, outcome.kept, client.settings.docker_host,
                                 f"{product.capitalize()} {version}", stalls_readers(product, version)):

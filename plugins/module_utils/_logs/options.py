@@ -19,6 +19,7 @@ LOG_TRUNCATE_SPEC: dict[str, dict[str, t.Any]] = {
     "larger_than": {"type": "str", "required": True},
     "include_running": {"type": "bool", "default": False},
     "names": {"type": "list", "elements": "str", "default": []},
+    "exclude_names": {"type": "list", "elements": "str", "default": []},
     "labels": {"type": "list", "elements": "str", "default": []},
     "exclude_labels": {"type": "list", "elements": "str", "default": []},
     "protect_label": {"type": "str", "default": DEFAULT_PROTECT_LABEL},
@@ -33,11 +34,14 @@ def log_policy_from_params(params: t.Mapping[str, t.Any]) -> LogPolicy:
         raise invalid_option("larger_than", params["larger_than"], "is negative",
                              "give a size such as 100MB, or 0 for every non-empty log")
     names = tuple(params["names"])
-    for pattern in names:
-        if not pattern.strip():
-            raise invalid_option("names", pattern, "is an empty pattern", "give container names or glob patterns such as web-*")
+    for option in ("names", "exclude_names"):
+        for pattern in params[option]:
+            if not pattern.strip():
+                raise invalid_option(option, pattern, "is an empty pattern",
+                                     "give container names, ids or glob patterns such as web-*")
     protect = (protect_selector(params["protect_label"]),) if params["protect_label"] else ()
     return LogPolicy(larger_than=larger_than, include_running=params["include_running"], names=names,
+                     exclude_names=tuple(params["exclude_names"]),
                      labels=label_selectors(params["labels"], "labels"),
                      exclude_labels=label_selectors(params["exclude_labels"], "exclude_labels") + protect,
                      rotated=params["rotated"])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     EXCLUDED_LABEL,
+    EXCLUDED_NAME,
     GONE,
     LIVE_STATES,
     NOT_SELECTED,
@@ -38,7 +39,8 @@ KEEP = "keep"
 
 # Reasons. Truncated:
 OVER_SIZE = "over_size"
-# Kept (besides RUNNING, EXCLUDED_LABEL, NOT_SELECTED and GONE, which mean what they mean for pruning):
+# Kept (besides RUNNING, EXCLUDED_LABEL, NOT_SELECTED, GONE and NOT_ATTEMPTED, which mean what they mean
+# for pruning):
 UNDER_SIZE = "under_size"
 NOT_JSON_FILE = "not_json_file"
 NOT_ON_THIS_NODE = "not_on_this_node"
@@ -124,6 +126,7 @@ class LogPolicy:
     larger_than: int
     include_running: bool = False
     names: tuple[str, ...] = ()
+    exclude_names: tuple[str, ...] = ()
     labels: tuple[LabelSelector, ...] = ()
     exclude_labels: tuple[LabelSelector, ...] = ()
     rotated: bool = True
@@ -148,6 +151,9 @@ def _kept_reason(log: ContainerLog, policy: LogPolicy) -> str | None:
     """Why ``log`` is kept, in the order a reader asks: is it there, is it mine to touch, is it big enough."""
     if log.state == REMOVING:
         return GONE
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in policy.exclude_names
+           for name in (log.name, log.id, log.id[:12])):
+        return EXCLUDED_NAME
     if any_label(policy.exclude_labels, log.labels):
         return EXCLUDED_LABEL
     if policy.names and not any(fnmatch.fnmatchcase(log.name, pattern) for pattern in policy.names):

@@ -78,3 +78,9 @@ def log_diff(truncated: t.Sequence[LogDecision], kept: t.Sequence[LogDecision]) 
     after = "".join(f"{d.id[:12]} {d.name} 0 B (truncated)\n" for d in truncated) + unchanged
     return {"before": before, "after": after, "before_header": "container logs before",
             "after_header": "container logs after"}
+
+
+def interrupted_message(cause: str, truncated: int, planned: int) -> str:
+    """One sentence: the engine's failure, then how much of the plan was done."""
+    return (f"{cause.rstrip('. ')}; by then {truncated} of {planned} planned logs were emptied (listed in truncated), "
+            f"{planned - truncated} not attempted (kept as not_attempted); rerun to finish once the engine answers.")

@@ -10,7 +10,8 @@ import typing as t
 
 import pytest
 
-from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
+from ansible_collections.tidy.docker.plugins.module_utils._errors import EngineTimeout, InvalidInput, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import TruncationInterrupted, apply_truncations
 from ansible_collections.tidy.docker.plugins.module_utils._logs.files import EMPTY_GZIP, log_files, truncate
 from ansible_collections.tidy.docker.plugins.module_utils._logs.options import LOG_TRUNCATE_SPEC, log_policy_from_params
 from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
@@ -24,7 +25,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     rotation_of,
     stalls_readers,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._logs.report import log_diff, log_result, log_warnings
+from ansible_collections.tidy.docker.plugins.module_utils._logs.report import (
+    interrupted_message,
+    log_diff,
+    log_result,
+    log_warnings,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
 
 MB = 1024 * 1024
@@ -85,6 +91,10 @@ def test_plan_filters_and_options() -> None:
     plan = {d.name: d.reason for d in plan_log_truncations(logs, policy)}
     assert plan == {"web-1": "over_size", "web-run": "over_size", "db-1": "not_selected", "web-2": "not_selected",
                     "web-rot": "under_size"}  # without its rotated file it holds 1 MB
+    by_id = LogPolicy(larger_than=2 * MB, exclude_names=("web-1-id"[:12], "db-*"))
+    assert {d.name: d.reason for d in plan_log_truncations(logs, by_id)} == {
+        "web-1": "excluded_name", "db-1": "excluded_name", "web-2": "over_size", "web-run": "running",
+        "web-rot": "over_size"}
 
 
 def test_log_files_finds_current_and_rotated_files_only(tmp_path: t.Any) -> None:
@@ -175,3 +185,56 @@ def test_result_warnings_and_diff() -> None:
 ])
 def test_engines_that_stall_readers(product: str, version: str | None, stalls: bool) -> None:
     assert stalls_readers(product, version) is stalls
+
+
+class _Engine:
+    """Answers the apply step's inspects from a script: a state per container, or an error to raise."""
+
+    def __init__(self, answers: dict[str, t.Any]) -> None:
+        self.answers = answers
+
+    def request(self, method: str, path: str, params: t.Any = None) -> dict[str, t.Any]:
+        answer = self.answers[path.split("/")[2]]
+        if isinstance(answer, Exception):
+            raise answer
+        return {"State": {"Status": answer}}
+
+
+def _on_disk(tmp_path: t.Any, name: str, size: int, state: str = "exited") -> ContainerLog:
+    folder = tmp_path / name
+    folder.mkdir()
+    path = folder / f"{name}-json.log"
+    path.write_bytes(b"x" * size)
+    files = log_files(str(path))[0]
+    return ContainerLog(id=name, name=name, state=state, labels={}, rotation=rotation_of(None), log_path=str(path),
+                        files=files)
+
+
+def test_apply_rechecks_each_container_and_records_races(tmp_path: t.Any) -> None:
+    logs = [_on_disk(tmp_path, "a", 3000), _on_disk(tmp_path, "b", 2000), _on_disk(tmp_path, "c", 1000)]
+    policy = LogPolicy(larger_than=10)
+    plan = plan_log_truncations(logs, policy)
+    engine = _Engine({"a": "exited", "b": NotFound("gone"), "c": "running"})
+    outcome = apply_truncations(t.cast(t.Any, engine), plan, logs, policy)
+    assert [d.name for d in outcome.truncated] == ["a"] and outcome.freed == 3000
+    assert {d.name: d.reason for d in outcome.kept} == {"b": "gone", "c": "running"}
+    assert [os.path.getsize(log.log_path) for log in logs] == [0, 2000, 1000]
+
+
+def test_an_engine_failure_after_the_first_truncation_says_what_was_done(tmp_path: t.Any) -> None:
+    logs = [_on_disk(tmp_path, "a", 3000), _on_disk(tmp_path, "b", 2000), _on_disk(tmp_path, "c", 1000)]
+    policy = LogPolicy(larger_than=10)
+    plan = plan_log_truncations(logs, policy)
+    timeout = EngineTimeout("The Docker engine at unix:///s did not answer within 3 seconds.")
+    with pytest.raises(TruncationInterrupted) as stopped:
+        apply_truncations(t.cast(t.Any, _Engine({"a": "exited", "b": timeout, "c": "exited"})), plan, logs, policy)
+    outcome = stopped.value.outcome
+    assert [d.name for d in outcome.truncated] == ["a"]
+    assert {d.name: d.reason for d in outcome.kept} == {"b": "not_attempted", "c": "not_attempted"}
+    assert [os.path.getsize(log.log_path) for log in logs] == [0, 2000, 1000]
+    assert interrupted_message(stopped.value.cause.message, 1, stopped.value.planned) == (
+        "The Docker engine at unix:///s did not answer within 3 seconds; by then 1 of 3 planned logs were emptied "
+        "(listed in truncated), 2 not attempted (kept as not_attempted); rerun to finish once the engine answers.")
+    # Before any truncation the failure is the engine's own: nothing to report.
+    with pytest.raises(EngineTimeout):
+        apply_truncations(t.cast(t.Any, _Engine({"a": timeout})), plan, logs, policy)

@@ -44,6 +44,8 @@ PURE = (
     "_lifecycle.container_plan",
     "_lifecycle.container_create",
     "_lifecycle.attached_output",
+    "_lifecycle.container_logging",
+    "_lifecycle.container_secrets",
 )
 
 GUARDED_IMPORT = """
