@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
 
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from seed import KEEP_LABEL, SeedError, build_image, connect, ensure_base, make_container, tag_image  # noqa: E402
 
 SLEEP = ["sleep", "86400"]
+LOG_THEN_SLEEP = ["sh", "-c", "yes tidy.docker.cron.log.line | head -n 100000; echo logged; exec sleep 86400"]
 EXIT_0 = ["sh", "-c", "exit 0"]
 EXIT_1 = ["sh", "-c", "exit 1"]
 KEEP = {KEEP_LABEL: "true"}
@@ -43,6 +45,15 @@ def rebuilt(client, tag: str, **kwargs) -> tuple[str, str]:
     """Build ``tag`` twice; returns (first build, now dangling or only used by containers, second build)."""
     first = build_image(client, tag, f"{tag} build 1", **kwargs)
     return first, build_image(client, tag, f"{tag} build 2", **kwargs)
+
+
+def _wait_for_log_line(client, container_id: str, line: str, timeout: float = 60) -> None:
+    """Until the container's last log line is ``line`` (its logging is asynchronous to its run)."""
+    deadline = time.monotonic() + timeout
+    while client.logs(container_id, tail=1).decode().strip() != line:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"container {container_id[:12]} did not log {line!r} within {timeout} s")
+        time.sleep(0.2)
 
 
 def seed_clean_host(client, registry: str) -> dict:
@@ -73,8 +84,11 @@ def seed_clean_host(client, registry: str) -> dict:
     containers["job-old"] = make_container(client, "job-old", "shop/job:1", EXIT_0)
     images["job"] = build_image(client, "shop/job:1", "shop/job build 2")
     images["cron_old"] = build_image(client, "shop/cron:1", "shop/cron build 1")
-    containers["cron-always"] = make_container(client, "cron-always", "shop/cron:1", SLEEP, state="stopped",
+    # It also wrote about 9 MB of log before it was stopped: the role's log step (step 6) empties it.
+    containers["cron-always"] = make_container(client, "cron-always", "shop/cron:1", LOG_THEN_SLEEP, state="running",
                                                restart="always")
+    _wait_for_log_line(client, containers["cron-always"], "logged")
+    client.stop(containers["cron-always"], timeout=5)
     images["cron"] = build_image(client, "shop/cron:1", "shop/cron build 2")
 
     containers["old-done"] = make_container(client, "old-done", "shop/app:1", EXIT_0)
