@@ -17,9 +17,11 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.options import 
     CONTAINER_POLICY_SPEC,
     IMAGE_POLICY_SPEC,
     PARALLEL_LIMIT,
+    PROTECT_SPEC,
     container_policy_from_params,
     image_policy_from_params,
     label_selectors,
+    protect_selectors,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host import HostPolicy
@@ -31,7 +33,6 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_
     build_cache_age,
 )
 
-DEFAULT_PROTECT_LABEL = "tidy.docker.keep=true"
 _ENABLED = {"enabled": {"type": "bool"}}
 VOLUMES_SPEC: dict[str, dict[str, t.Any]] = dict(
     _ENABLED,
@@ -58,7 +59,7 @@ PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
     "volumes": _kind(VOLUMES_SPEC, None),
     "networks": _kind(NETWORKS_SPEC, None),
     "build_cache": _kind(BUILD_CACHE_SPEC, None),
-    "protect_label": {"type": "str", "default": DEFAULT_PROTECT_LABEL},
+    **PROTECT_SPEC,
 }
 
 
@@ -82,17 +83,13 @@ def within_kind(kind: str, parse: t.Callable[[], t.Any]) -> t.Any:
             from None
 
 
-def protect_selector(text: str) -> LabelSelector:
-    return label_selectors([text], "protect_label")[0]
-
-
 def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     """Every kind's policy, with the protect label among each kind's exclude_labels; the watermark is
     resolved later (it needs the engine's figures)."""
     if not 1 <= params["parallel"] <= PARALLEL_LIMIT:
         raise invalid_option("parallel", params["parallel"], "is out of range",
                              f"use 1 to {PARALLEL_LIMIT} concurrent engine calls")
-    protect = (protect_selector(params["protect_label"]),)
+    protect = protect_selectors(params["protect_label"])
     containers, images = params["containers"], params["images"]
     container_policy = image_policy = None
     if _planned(containers):
