@@ -45,7 +45,7 @@ _REFERENCE_RE = re.compile(rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::
 _ID_RE = re.compile(r"^(?:sha256:)?[0-9a-f]{1,64}$")
 # Glob characters of a reference pattern (fnmatch), and what stands in for them when the rest is checked.
 _GLOB_RE = re.compile(r"\*|\?|\[[^\]]*\]")
-_REFERENCE_FIX = "use repository[:tag] or repository@sha256:digest, in lowercase (for example busybox:1.36)"
+_REFERENCE_FIX = "use repository[:tag] or repository@sha256:digest, in lower case (for example busybox:1.36)"
 
 
 def _reference_problem(text: str) -> str | None:
@@ -61,8 +61,12 @@ def _reference_problem(text: str) -> str | None:
         return None
     repository = path.split("@", 1)[0].rsplit(":", 1)[0] if ":" in path.split("@", 1)[0] else path.split("@", 1)[0]
     if repository != repository.lower():
-        return "has upper-case letters, and repository names are lowercase"
+        return "has upper-case letters, and repository names are in lower case"
     return "is not a valid image reference"
+
+
+def is_reference(text: str) -> bool:
+    return _reference_problem(text) is None
 
 
 def check_reference(text: str, option: str) -> str:

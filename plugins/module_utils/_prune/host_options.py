@@ -18,12 +18,14 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.options import 
     IMAGE_POLICY_SPEC,
     PARALLEL_LIMIT,
     PROTECT_SPEC,
+    check_state_path,
     container_policy_from_params,
     image_policy_from_params,
     label_selectors,
     protect_selectors,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
+from ansible_collections.tidy.docker.plugins.module_utils._references import check_container_ref, check_reference
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host import HostPolicy
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_networks_cache import (
     BuildCachePolicy,
@@ -89,13 +91,14 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     if not 1 <= params["parallel"] <= PARALLEL_LIMIT:
         raise invalid_option("parallel", params["parallel"], "is out of range",
                              f"use 1 to {PARALLEL_LIMIT} concurrent engine calls")
+    check_state_path(params)
     protect = protect_selectors(params["protect_label"])
     containers, images = params["containers"], params["images"]
     container_policy = image_policy = None
     if _planned(containers):
         container_policy = within_kind("containers", lambda: container_policy_from_params(dict(containers, parallel=1)))
         container_policy = replace(container_policy, exclude_labels=container_policy.exclude_labels + protect,
-                                   remove=within_kind("containers", lambda: _references(containers["remove"])),
+                                   remove=within_kind("containers", lambda: _references(containers["remove"], check_container_ref)),
                                    only_named=not _on(containers))
         if not 0 <= containers["stop_timeout"] <= STOP_TIMEOUT_LIMIT:
             raise invalid_option("containers.stop_timeout", containers["stop_timeout"], "is out of range",
@@ -103,7 +106,7 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     if _planned(images):
         image_policy = within_kind("images", lambda: image_policy_from_params(dict(images, parallel=1), watermark=None))
         image_policy = replace(image_policy, exclude_labels=image_policy.exclude_labels + protect,
-                               remove=within_kind("images", lambda: _references(images["remove"])),
+                               remove=within_kind("images", lambda: _references(images["remove"], check_reference)),
                                only_named=not _on(images))
     return HostPolicy(containers=container_policy, images=image_policy, engine=_engine_policies(params, protect),
                       keep_volumes=bool((containers or {}).get("keep_volumes", True)),
@@ -127,10 +130,11 @@ def _engine_policies(params: t.Mapping[str, t.Any], protect: tuple[LabelSelector
     return EnginePrunePolicies(volumes=volume_policy, networks=network_policy, build_cache=cache_policy)
 
 
-def _references(texts: t.Iterable[str]) -> tuple[str, ...]:
-    """Names, ids or image references to remove: each one word."""
+def _references(texts: t.Iterable[str], check: t.Callable[[str, str], str]) -> tuple[str, ...]:
+    """Names, ids or image references to remove: each one word, then one the engine could know."""
     for text in texts:
         if not text.strip() or any(c.isspace() for c in text):
             raise invalid_option("remove", text, "is not a name, id or reference",
                                  "give one per list item, without spaces")
+        check(text.strip(), "remove")
     return tuple(text.strip() for text in texts)

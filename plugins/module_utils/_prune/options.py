@@ -102,6 +102,15 @@ def protect_selectors(text: str | None) -> tuple[LabelSelector, ...]:
     return (selector,)
 
 
+def check_state_path(params: t.Mapping[str, t.Any]) -> None:
+    """An empty usage_state_path would make the state file's temp file and rename fail on every run."""
+    path = params.get("usage_state_path")
+    if path is not None and not str(path).strip():
+        raise InvalidInput(f"usage_state_path: {path!r} is empty; give a file path such as "
+                           "~/.cache/tidy.docker/image-usage.json, or leave it unset.", option="usage_state_path",
+                           value=path)
+
+
 def _count(params: t.Mapping[str, t.Any], option: str, fix: str) -> None:
     value = params[option]
     if value is not None and not 0 <= value <= COUNT_LIMIT:
@@ -185,6 +194,7 @@ def image_policy_from_params(params: t.Mapping[str, t.Any], watermark: Watermark
     _count(params, "keep_last", f"give how many newest images per repository to keep, 0 to {COUNT_LIMIT:,}")
     for pattern in params["exclude"]:
         check_reference_pattern(pattern, "exclude")
+    check_state_path(params)
     for container in params.get("removed_containers") or ():
         check_container_ref(container, "removed_containers")
     return ImagePolicy(
