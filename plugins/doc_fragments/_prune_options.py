@@ -6,10 +6,11 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     """Options the prune modules share: ``DOCUMENTATION`` the cap of container_prune and image_prune, ``RUN`` how
-    a run goes, for every prune module (``tidy.docker._prune_options.run``), ``PROTECT`` the protect label every
-    pruning module honours (``tidy.docker._prune_options.protect``).
+    a run goes, for every prune module (``tidy.docker._prune_options.run``), ``PROTECT`` the protect label
+    every pruning module honours (``tidy.docker._prune_options.protect``).
 
-    Mirrors ``RUN_SPEC``, ``PROTECT_SPEC`` and ``max_removals`` in ``plugins/module_utils/_prune/options.py``; validate-modules compares them.
+    Mirrors ``RUN_SPEC``, ``PROTECT_SPEC`` and ``max_removals`` in ``plugins/module_utils/_prune/options.py``;
+    validate-modules compares them.
     """
 
     DOCUMENTATION = r"""
@@ -28,7 +29,7 @@ options:
     description:
       - Objects carrying this label are never removed, whatever the other options say; reason V(excluded_label).
         V(key=value) protects that value, V(key) alone any value.
-      - An empty string protects nothing: only the exclude options then spare objects.
+      - An empty string protects nothing; then only the exclude options spare objects.
     type: str
     default: tidy.docker.keep=true
 """

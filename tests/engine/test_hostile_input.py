@@ -10,7 +10,8 @@ makes a row cost a fork, not an Ansible start-up (about 1.5 s each on 2 cores, 5
 table). The role rows run for real in one ``ansible-playbook`` process: one block per row
 (``include_role`` with the row's variables, the failure caught by ``rescue``), dealt to WORKERS
 aliases of localhost that go side by side (strategy free); the test-only callback
-``hostile_callback/hostile_record.py`` writes each role case's result with a snapshot of the engine taken right after it; each row's test then checks, for that row:
+``hostile_callback/hostile_record.py`` writes each role case's result with a snapshot of the engine
+taken right after it (module rows get theirs here). Each row's test then checks, for that row:
 
 - the run failed (an invalid value accepted is a defect even when it removed nothing);
 - ``msg`` is one line, without a traceback, an exception's class or text, or a raw engine answer;
@@ -90,8 +91,8 @@ def run_module(module: str, args: t.Mapping[str, t.Any], scratch: Path) -> dict[
         code = 0
         try:
             # pytest captures sys.stdout in Python: the module's print() must reach the files itself.
-            sys.stdout = open(out_file, "w", encoding="utf-8")  # noqa: SIM115 - closed by os._exit's flush below
-            sys.stderr = open(err_file, "w", encoding="utf-8")  # noqa: SIM115
+            sys.stdout = open(out_file, "w", encoding="utf-8")  # closed when the child exits
+            sys.stderr = open(err_file, "w", encoding="utf-8")
             os.dup2(sys.stdout.fileno(), 1)
             os.dup2(sys.stderr.fileno(), 2)
             os.environ["HOME"] = str(scratch)  # usage-state files stay in scratch
@@ -149,8 +150,8 @@ def _clear_traps(sdk: t.Any) -> None:
 def hostile_run(docker_host: str, sdk: t.Any, collection_root: Path,
                 tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[dict[str, t.Any]]:
     """Run every case once; the baseline snapshot and each case's record by id."""
-    sys.path.insert(0, str(HERE / "hostile_callback"))
-    from hostile_record import snapshot  # the callback's own snapshot, so both sides compare alike
+    # The callback's own snapshot, so that both sides compare alike.
+    from ansible_collections.tidy.docker.tests.engine.hostile_callback.hostile_record import snapshot
 
     scratch = tmp_path_factory.mktemp("hostile")
     _traps(sdk)
@@ -213,3 +214,25 @@ def test_hostile_input(index: int, hostile_run: dict[str, t.Any]) -> None:
     assert not missing, f"the message lacks {missing}: {msg!r}"
     assert not result.get("changed"), f"reported a change: {msg!r}"
     assert entry["snapshot"] == hostile_run["baseline"], f"the engine's objects changed: {msg!r}"
+
+
+# One row of each way a module refuses input: Ansible's own argument checks, the connection
+# options, a module option, a value checked against the engine's grammar.
+FAITHFUL_ROWS = ("host_info", "container_prune", "image_info", "prune")
+
+
+@pytest.mark.parametrize("module", FAITHFUL_ROWS)
+def test_forked_run_is_what_ansible_reports(module: str, hostile_run: dict[str, t.Any], docker_host: str,
+                                             tmp_path: Path) -> None:
+    """The forked runner is only a shortcut: for a row of each module kind, ``ansible -m`` says the same sentence."""
+    sys.path.insert(0, str(HERE.parent / "helpers"))
+    from ansible_cli import ansible_env
+    from ansible_cli import run_module as run_with_ansible
+
+    index, row = next((i, r) for i, r in enumerate(CASES) if r["module"] == module and i % 3 == 0)
+    args = dict(row["args"])
+    args.setdefault("docker_host", docker_host)
+    through_ansible = run_with_ansible(module, args, ansible_env(tmp_path))
+    forked = hostile_run["records"][case_id(index, row)]["result"]
+    assert through_ansible.failed and forked.get("failed")
+    assert through_ansible.msg == forked["msg"]

@@ -86,33 +86,44 @@ def check_docker_host(host: str) -> str:
     scheme = host.split("://", 1)[0] if "://" in host else ""
     if scheme not in SUPPORTED_SCHEMES:
         raise _bad_host(host, "is not an engine address")
-    rest = host[len(scheme) + 3:]
     if scheme in _PATH_SCHEMES:
-        if not rest.startswith("/") or rest.strip("/") == "":
-            raise _bad_host(host, "has no absolute path", f"give the socket's full path, such as {scheme}:///var/run/docker.sock"
-                            if scheme == "unix" else "give the pipe's path, such as npipe:////./pipe/docker_engine")
-        return host
+        _check_path_address(host, scheme)
+    else:
+        _check_network_address(host, scheme)
+    return host
+
+
+def _check_path_address(host: str, scheme: str) -> None:
+    rest = host[len(scheme) + 3:]
+    if not rest.startswith("/") or rest.strip("/") == "":
+        raise _bad_host(host, "has no absolute path", f"give the socket's full path, such as {scheme}:///var/run/docker.sock"
+                        if scheme == "unix" else "give the pipe's path, such as npipe:////./pipe/docker_engine")
+
+
+_BAD_PORT = ("has a port that is not a number from 1 to 65535", "give the engine's port, such as 2376 (TLS) or 2375")
+
+
+def _check_network_address(host: str, scheme: str) -> None:
+    """tcp://, http://, https:// (a host and a port) and ssh:// (a host, optionally a user and a port)."""
     try:
         parts = urlsplit(host)
         port = parts.port
-    except ValueError:
-        raise _bad_host(host, "has a port that is not a number from 1 to 65535",
-                        "give the engine's port, such as 2376 (TLS) or 2375") from None
+    except ValueError:  # urllib's words for a port that is no number or out of range
+        raise _bad_host(host, *_BAD_PORT) from None
     hostname = parts.hostname or ""
     if not hostname or not _HOST_RE.match(hostname):
         raise _bad_host(host, "has no valid host name", "give the engine's host, such as tcp://docker.example.com:2376")
-    if port is not None and not 0 < port <= 65535 or port is None and ":" in parts.netloc.rsplit("]", 1)[-1]:
-        raise _bad_host(host, "has a port that is not a number from 1 to 65535",
-                        "give the engine's port, such as 2376 (TLS) or 2375")
-    if scheme != "ssh":
-        if port is None:
-            raise _bad_host(host, "has no port", f"give the engine's port, such as {scheme}://{hostname}:2376 (TLS) or 2375")
-        if parts.username is not None:
-            raise _bad_host(host, "has a user name, which only an ssh:// address uses",
-                            f"drop it, or use ssh://user@{hostname}")
-    elif parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _bad_host(host, "has a path, which an ssh:// address cannot have", f"use ssh://user@{hostname}")
-    return host
+    # "host:" (a colon, no digits) leaves port None; 0 is no port either.
+    if port == 0 or port is None and ":" in parts.netloc.rsplit("]", 1)[-1]:
+        raise _bad_host(host, *_BAD_PORT)
+    if scheme == "ssh":
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise _bad_host(host, "has a path, which an ssh:// address cannot have", f"use ssh://user@{hostname}")
+        return
+    if port is None:
+        raise _bad_host(host, "has no port", f"give the engine's port, such as {scheme}://{hostname}:2376 (TLS) or 2375")
+    if parts.username is not None:
+        raise _bad_host(host, "has a user name, which only an ssh:// address uses", f"drop it, or use ssh://user@{hostname}")
 
 
 def check_api_version(api_version: str) -> str:

@@ -25,7 +25,6 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.options import 
     protect_selectors,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
-from ansible_collections.tidy.docker.plugins.module_utils._references import check_container_ref, check_reference
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host import HostPolicy
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_networks_cache import (
     BuildCachePolicy,
@@ -34,6 +33,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_
     VolumePolicy,
     build_cache_age,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._references import check_container_ref, check_reference
 
 _ENABLED = {"enabled": {"type": "bool"}}
 VOLUMES_SPEC: dict[str, dict[str, t.Any]] = dict(
@@ -98,7 +98,8 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     if _planned(containers):
         container_policy = within_kind("containers", lambda: container_policy_from_params(dict(containers, parallel=1)))
         container_policy = replace(container_policy, exclude_labels=container_policy.exclude_labels + protect,
-                                   remove=within_kind("containers", lambda: _references(containers["remove"], check_container_ref)),
+                                   remove=within_kind("containers",
+                                                      lambda: _references(containers["remove"], check_container_ref)),
                                    only_named=not _on(containers))
         if not 0 <= containers["stop_timeout"] <= STOP_TIMEOUT_LIMIT:
             raise invalid_option("containers.stop_timeout", containers["stop_timeout"], "is out of range",

@@ -17,12 +17,12 @@ description: [Writes each hostile-case task's result and an engine snapshot as a
 type: aggregate
 """
 
-import json
-import os
-import typing as t
+import json  # noqa: E402 - DOCUMENTATION first, as ansible-doc reads plugins
+import os  # noqa: E402
+import typing as t  # noqa: E402
 
-import docker
-from ansible.plugins.callback import CallbackBase
+import docker  # noqa: E402
+from ansible.plugins.callback import CallbackBase  # noqa: E402
 
 PREFIX = "hostile-case-"
 
