@@ -182,9 +182,44 @@ def hostile_run(docker_host: str, sdk: t.Any, collection_root: Path,
             for line in record.read_text(encoding="utf-8").splitlines():
                 entry = json.loads(line)
                 records[entry["case"]] = entry
+        _write_figures(records, baseline)
         yield {"baseline": baseline, "records": records, "output": done.stdout[-4000:] + done.stderr[-4000:]}
     finally:
         _clear_traps(sdk)
+
+
+def verdict(row: t.Mapping[str, t.Any], result: t.Mapping[str, t.Any]) -> str:
+    """What the run made of the row: clear, accepted (although invalid), exception, or unclear."""
+    if not result.get("failed"):
+        return "accepted"
+    if "Traceback" in str(result.get("exception", "")) or "module_stderr" in result:
+        return "exception"
+    msg = str(result.get("msg", "")).replace(f"{ROLE_VALIDATION}\n", f"{ROLE_VALIDATION} ", 1)
+    if "\n" in msg.strip() or _UNCLEAR.search(msg) or any(str(w).lower() not in msg.lower() for w in row["words"]):
+        return "unclear"
+    return "clear"
+
+
+def _write_figures(records: t.Mapping[str, t.Mapping[str, t.Any]], baseline: t.Any) -> None:
+    """The figures docs/testing.md quotes, to tests/output/hostile-input.json (the test stages copy it out).
+
+    ``removed``: rows after which the engine's objects differed from those after the row before
+    (in the order the rows ran), so one removal is counted once, not again for every later row.
+    """
+    counts = {"tried": len(CASES), "clear": 0, "accepted": 0, "exception": 0, "unclear": 0, "removed": 0,
+              "no_result": 0}
+    before = baseline
+    for index, row in enumerate(CASES):
+        entry = records.get(case_id(index, row))
+        if entry is None:
+            counts["no_result"] += 1
+            continue
+        counts[verdict(row, entry["result"])] += 1
+        counts["removed"] += entry["snapshot"] != before
+        before = entry["snapshot"]
+    out = HERE.parents[1] / "tests" / "output"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "hostile-input.json").write_text(json.dumps(counts, indent=1) + "\n", encoding="utf-8")
 
 
 def test_enough_cases() -> None:
