@@ -195,6 +195,10 @@ def image_policy_from_params(params: t.Mapping[str, t.Any], watermark: Watermark
     for pattern in params["exclude"]:
         check_reference_pattern(pattern, "exclude")
     check_state_path(params)
+    # The marks are resolved against the engine's figures later; their text is checked now, before any call.
+    for option in ("max_image_usage", "target_image_usage"):
+        if params[option] is not None:
+            parse_size_or_percent(params[option], option)
     for container in params.get("removed_containers") or ():
         check_container_ref(container, "removed_containers")
     return ImagePolicy(
