@@ -24,6 +24,7 @@ rows' ``names: ['tidy-hostile-*']`` select), a dangling image, an unused volume 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -34,10 +35,11 @@ import traceback
 import typing as t
 from pathlib import Path
 
-import ansible.module_utils.basic  # noqa: F401  (imported once here; each forked module finds it loaded)
 import pytest
 import yaml
 
+# Imported once here, so that each forked module finds ansible-core's module code loaded.
+importlib.import_module("ansible.module_utils.basic")
 HERE = Path(__file__).absolute().parent
 CASES: list[dict[str, t.Any]] = yaml.safe_load((HERE / "hostile_cases.yml").read_text(encoding="utf-8"))["cases"]
 TRAP = "tidy-hostile-trap"
@@ -258,7 +260,7 @@ FAITHFUL_ROWS = ("host_info", "container_prune", "image_info", "prune")
 
 @pytest.mark.parametrize("module", FAITHFUL_ROWS)
 def test_forked_run_is_what_ansible_reports(module: str, hostile_run: dict[str, t.Any], docker_host: str,
-                                             tmp_path: Path) -> None:
+                                            tmp_path: Path) -> None:
     """The forked runner is only a shortcut: for a row of each module kind, ``ansible -m`` says the same sentence."""
     sys.path.insert(0, str(HERE.parent / "helpers"))
     from ansible_cli import ansible_env

@@ -248,8 +248,9 @@ def test_protect_label_key_alone_and_empty() -> None:
     assert protect_selectors(None) == ()
 
 
-@pytest.mark.parametrize(("text", "says"), [("=x", "has no label key"), (" ", "has no label key"),
-                                             ("a b=c", "has a space in its key")])
+@pytest.mark.parametrize(("text", "says"), [
+    ("=x", "has no label key"), (" ", "has no label key"), ("a b=c", "has a space in its key"),
+])
 def test_protect_label_that_protects_nothing_by_mistake_is_refused(text: str, says: str) -> None:
     with pytest.raises(InvalidInput, match=f"^protect_label: {text!r} {says}"):
         protect_selectors(text)
