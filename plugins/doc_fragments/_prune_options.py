@@ -6,9 +6,11 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     """Options the prune modules share: ``DOCUMENTATION`` the cap of container_prune and image_prune, ``RUN`` how
-    a run goes, for every prune module (``tidy.docker._prune_options.run``).
+    a run goes, for every prune module (``tidy.docker._prune_options.run``), ``PROTECT`` the protect label
+    every pruning module honours (``tidy.docker._prune_options.protect``).
 
-    Mirrors ``RUN_SPEC`` and ``max_removals`` in ``plugins/module_utils/_prune/options.py``; validate-modules compares them.
+    Mirrors ``RUN_SPEC``, ``PROTECT_SPEC`` and ``max_removals`` in ``plugins/module_utils/_prune/options.py``;
+    validate-modules compares them.
     """
 
     DOCUMENTATION = r"""
@@ -19,6 +21,17 @@ options:
         recently used first in watermark mode); the rest are kept with reason V(max_removals). V(0) means no cap.
     type: int
     default: 0
+"""
+
+    PROTECT = r"""
+options:
+  protect_label:
+    description:
+      - Objects carrying this label are never removed, whatever the other options say; reason V(excluded_label).
+        V(key=value) protects that value, V(key) alone any value.
+      - An empty string protects nothing; then only the exclude options spare objects.
+    type: str
+    default: tidy.docker.keep=true
 """
 
     RUN = r"""

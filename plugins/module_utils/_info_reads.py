@@ -15,7 +15,7 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_container_or_none
-from ansible_collections.tidy.docker.plugins.module_utils._errors import NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import container_logs
 from ansible_collections.tidy.docker.plugins.module_utils._logs.files import container_log_record, logs_summary
 from ansible_collections.tidy.docker.plugins.module_utils._records import (
@@ -26,6 +26,47 @@ from ansible_collections.tidy.docker.plugins.module_utils._records import (
     summarise_disk_usage,
     users_by_image,
 )
+
+# The largest count an info option may name (containers to list, log lines to return): beyond it the
+# engine answers a raw 500 ("value out of range"), and no host has that many anyway.
+COUNT_LIMIT = 1_000_000
+# The filters the engine knows, each with the values it accepts where they are a closed set (None: any).
+_TRUE_FALSE = ("true", "false", "1", "0")
+CONTAINER_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "ancestor": None, "before": None, "expose": None, "exited": None, "id": None, "isolation": None,
+    "is-task": _TRUE_FALSE, "label": None, "name": None, "network": None, "publish": None, "since": None,
+    "volume": None, "health": ("starting", "healthy", "unhealthy", "none"),
+    "status": ("created", "restarting", "running", "removing", "paused", "exited", "dead"),
+}
+IMAGE_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "before": None, "dangling": _TRUE_FALSE, "label": None, "reference": None, "since": None, "until": None,
+}
+
+
+def check_count(value: int | None, option: str, fix: str, minimum: int) -> None:
+    """An optional count from ``minimum`` to COUNT_LIMIT; InvalidInput naming the option otherwise."""
+    if value is not None and not minimum <= value <= COUNT_LIMIT:
+        raise InvalidInput(f"{option}: {value} is out of range; {fix}, {minimum} to {COUNT_LIMIT:,}.",
+                           option=option, value=value)
+
+
+def check_filters(filters: t.Mapping[str, t.Any], option: str, known: t.Mapping[str, tuple[str, ...] | None]) -> None:
+    """Filter names and closed-set values the engine accepts, checked before the call it would answer with a raw 400."""
+    for name, values in filters.items():
+        if name not in known:
+            raise InvalidInput(f"{option}: {name!r} is not a filter the engine knows; use one of "
+                               f"{', '.join(sorted(known))}.", option=option, value=name)
+        texts = [str(v).lower() if isinstance(v, bool) else str(v)
+                 for v in (values if isinstance(values, list) else [values])]
+        allowed = known[name]
+        for text in texts:
+            if allowed is not None and text not in allowed:
+                raise InvalidInput(f"{option}: {name}={text!r} is not a value of that filter; use one of "
+                                   f"{', '.join(allowed)}.", option=option, value=text)
+            if not text.strip() or name == "label" and text.startswith("="):
+                raise InvalidInput(f"{option}: {name}={text!r} has no {'label key' if name == 'label' else 'value'}; "
+                                   f"give {'key or key=value' if name == 'label' else 'a value'}.",
+                                   option=option, value=text)
 
 
 def read_logs(client: EngineClient, container_id: str, tail: int,

@@ -18,7 +18,8 @@ from ansible_collections.tidy.docker.plugins.module_utils._errors import Invalid
 
 _DURATION_UNITS: dict[str, int] = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 # One or more <number><unit> parts in falling order of unit, e.g. "1d12h" or "2w".
-_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+# ASCII digits only: \d alone would take "١٢d" (Arabic-Indic digits) as 12 days.
+_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$", re.ASCII)
 _DURATION_HINT = "use a whole number of seconds or units s, m, h, d, w such as 30s, 15m, 12h, 7d, 2w or 1d12h"
 # 100 years (36,525 days). No retention anyone means is longer: beyond it a value is a typo, and
 # "now minus it" would leave the range of datetime and fail with a traceback instead of a sentence.
@@ -29,10 +30,12 @@ _SIZE_UNITS: dict[str, int] = {
     "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
     "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50,
 }
-_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$")
+_SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$", re.ASCII)
+# A zebibyte (2**70 bytes): no disk, and no image store, comes near; beyond it a size is a typo.
+MAX_SIZE = 2**70
 _SIZE_HINT = ("use plain bytes or a number with B, KB, MB, GB, TB (decimal) or KiB, MiB, GiB, TiB (binary), "
               "such as 512MB or 1.5GiB")
-_PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
+_PERCENT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*%$", re.ASCII)
 
 # The engine writes this for "never" (a container that was never started).
 _ENGINE_ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -77,7 +80,15 @@ def _duration_seconds(value: t.Any, option: str) -> int:
 
 
 def parse_size(value: t.Any, option: str = "size") -> int:
-    """Return a size in bytes (rounded down); raise InvalidInput quoting the bad value."""
+    """Return a size in bytes (rounded down), at most MAX_SIZE; raise InvalidInput quoting the bad value."""
+    size = _size_bytes(value, option)
+    if size > MAX_SIZE:
+        raise InvalidInput(f"{option}: {value!r} is more than a zebibyte; give a size such as 20GB or 1.5TiB.",
+                           option=option, value=value)
+    return size
+
+
+def _size_bytes(value: t.Any, option: str) -> int:
     number = _given_as_number(value, option, "size", _SIZE_HINT)
     if number is not None:
         return number
@@ -175,19 +186,29 @@ def format_time(moment: _dt.datetime | None) -> str | None:
 def parse_point_in_time(value: t.Any, now: _dt.datetime, option: str = "time") -> _dt.datetime:
     """A moment given as a duration ago (``10m``), an ISO 8601 time or epoch seconds, like ``docker logs --since``."""
     text = str(value).strip()
-    if re.match(r"^\d+(?:\.\d+)?$", text) and len(text.split(".", maxsplit=1)[0]) >= 9:
-        # Nine or more digits: an epoch timestamp, as docker logs reads it.
+    if not text:
+        raise InvalidInput(f"{option}: {value!r} is empty; give a duration (such as 10m or 2h) or an ISO 8601 time "
+                           "(such as 2026-11-27T08:00:00Z), or leave it unset.", option=option, value=value)
+    if re.match(r"^\d+(?:\.\d+)?$", text, re.ASCII) and len(text.split(".", maxsplit=1)[0]) >= 9:
+        # Nine or more digits: an epoch timestamp, as docker logs reads it; at most year 9999.
+        if float(text) > _MAX_EPOCH:
+            raise InvalidInput(f"{option}: {value!r} is an epoch time after the year 9999; give epoch seconds such as "
+                               "1796000000, a duration or an ISO 8601 time.", option=option, value=value)
         return epoch_to_datetime(float(text))
     try:
         return now - _dt.timedelta(seconds=parse_duration(text, option))
-    except InvalidInput:
-        pass
+    except InvalidInput as exc:
+        if "100 years" in exc.message:  # a duration, only too long: that is the sentence to give
+            raise
     try:
         moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{option}: {value!r} is neither a duration (such as 10m or 2h) nor an ISO 8601 time "
                            "(such as 2026-11-27T08:00:00Z); use one of those.", option=option, value=value) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
+
+
+_MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 
 
 def now_utc() -> _dt.datetime:

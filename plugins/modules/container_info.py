@@ -252,26 +252,36 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tidy.docker.plugins.module_utils._info_reads import list_containers, read_logs
+from ansible_collections.tidy.docker.plugins.module_utils._info_reads import (
+    CONTAINER_FILTERS,
+    check_count,
+    check_filters,
+    list_containers,
+    read_logs,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._references import check_container_ref
 from ansible_collections.tidy.docker.plugins.module_utils._units import parse_point_in_time
 
 
 def log_window(params: t.Mapping[str, t.Any]) -> tuple[int | None, int | None]:
     """``since``/``until`` as epoch seconds, validated before any engine call."""
     now = dt.datetime.now(dt.timezone.utc)
-    bounds = [int(parse_point_in_time(params[key], now, key).timestamp()) if params[key] else None
+    bounds = [int(parse_point_in_time(params[key], now, key).timestamp()) if params[key] is not None else None
               for key in ("since", "until")]
-    if params["logs_tail"] is not None and params["logs_tail"] < 0:
-        raise InvalidInput(f"logs_tail: {params['logs_tail']} is negative; give the number of lines to return.",
-                           option="logs_tail", value=params["logs_tail"])
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+        raise InvalidInput(f"since: {params['since']!r} is after until {params['until']!r}; give a since that comes "
+                           "before until, or leave one of them unset.", option="since", value=params["since"])
+    check_count(params["logs_tail"], "logs_tail", "give the number of lines to return", minimum=0)
     return bounds[0], bounds[1]
 
 
 def gather(module: TidyDockerModule) -> dict[str, t.Any]:
     params = module.params
     since, until = log_window(params)
-    if params["last"] is not None and params["last"] <= 0:
-        raise InvalidInput(f"last: {params['last']} must be a positive number of containers.", option="last")
+    check_count(params["last"], "last", "give how many of the newest containers to list", minimum=1)
+    for name in params["name"]:
+        check_container_ref(name, "name")
+    check_filters(params["filters"], "filters", CONTAINER_FILTERS)
     containers = list_containers(module.client, names=params["name"], include_stopped=params["all"],
                                  last=params["last"], filters=params["filters"], size=params["size"])
     tail = params["logs_tail"]

@@ -58,7 +58,7 @@ options:
   exclude_labels:
     description:
       - Containers carrying any of these labels (V(key) or V(key=value)) are never removed; reason V(excluded_label).
-      - For example V(tidy.docker.keep=true).
+      - O(protect_label) (V(tidy.docker.keep=true) unless set) is honoured on top of these.
     type: list
     elements: str
     default: []
@@ -82,6 +82,7 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options
   - tidy.docker._prune_options.run
+  - tidy.docker._prune_options.protect
 notes:
   - Prune containers before images. An image stays V(in_use) for M(tidy.docker.image_prune) as long as any container
     created from it exists, stopped ones included.
@@ -103,17 +104,16 @@ author:
 EXAMPLES = r"""
 # Ad hoc, from the command line:
 #   ansible web -m tidy.docker.container_prune -a 'older_than=1d' --check
-#   ansible web -m tidy.docker.container_prune -a 'older_than=1d exclude_labels=tidy.docker.keep=true'
+#   ansible web -m tidy.docker.container_prune -a 'older_than=1d exclude_labels=com.example.team=db'
 # The samples under Return values are from a check-mode run on a demo host (make sandbox):
 #   ansible web-01 -m tidy.docker.container_prune -a 'older_than=0s' --check
 # There the never-started shop-cron-created is not_selected, because created is not among the default
-# statuses, and tidy-keep-me would be spared with exclude_labels=tidy.docker.keep=true.
+# statuses, and tidy-keep-me is spared by the default protect_label tidy.docker.keep=true.
 
-- name: Remove containers that exited more than a day ago, except protected ones
+- name: Remove containers that exited more than a day ago, except protected ones (tidy.docker.keep=true by default)
   tidy.docker.container_prune:
     older_than: 1d
-    exclude_labels:
-      - tidy.docker.keep=true
+    protect_label: tidy.docker.keep=true
 
 - name: Dry run across the fleet, showing what would go and why
   tidy.docker.container_prune:
@@ -210,6 +210,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.module import 
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, container_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     CONTAINER_POLICY_SPEC,
+    PROTECT_SPEC,
     RUN_SPEC,
     container_policy_from_params,
 )
@@ -240,7 +241,7 @@ def prune_containers(module: TidyDockerModule) -> dict[str, t.Any]:
 
 
 def main() -> None:
-    module = TidyDockerModule(argument_spec=dict(CONTAINER_POLICY_SPEC, **RUN_SPEC,
+    module = TidyDockerModule(argument_spec=dict(CONTAINER_POLICY_SPEC, **RUN_SPEC, **PROTECT_SPEC,
                                                  keep_volumes={"type": "bool", "default": True}))
     module.run(prune_containers)
 

@@ -57,10 +57,7 @@ options:
   exclude_labels:
     description:
       - Volumes and networks carrying any of these labels (V(key) or V(key=value)) are never removed; reason
-        V(excluded_label). For example V(tidy.docker.keep=true).
-      - The module has no protect label of its own (yet). A volume labelled V(tidy.docker.keep=true) is removed like
-        any other unless that label is listed here; say it on every task, or once with C(module_defaults), or use
-        M(tidy.docker.prune), whose O(tidy.docker.prune#module:protect_label) covers every kind.
+        V(excluded_label). O(protect_label) (V(tidy.docker.keep=true) unless set) is honoured on top of these.
     type: list
     elements: str
     default: []
@@ -69,6 +66,7 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options.run
+  - tidy.docker._prune_options.protect
 notes:
   - The role P(tidy.docker.clean_host#role) prunes these kinds through M(tidy.docker.prune), with the same
     planners, off by default (C(clean_host_prune_volumes), C(clean_host_prune_networks),
@@ -89,15 +87,15 @@ author:
 
 EXAMPLES = r"""
 # Ad hoc, from the command line:
-#   ansible web-01 -m tidy.docker.engine_prune -a 'volumes=true networks=true exclude_labels=tidy.docker.keep=true' --check
+#   ansible web-01 -m tidy.docker.engine_prune -a 'volumes=true networks=true' --check
 #   ansible web-01 -m tidy.docker.engine_prune -a 'networks=true build_cache=true build_cache_older_than=7d'
 
-- name: Remove unused networks and week-old build cache, never protected ones
+- name: Remove unused networks and week-old build cache, never protected ones (protect_label is on by default)
   tidy.docker.engine_prune:
     networks: true
     build_cache: true
     build_cache_older_than: 7d
-    exclude_labels: [tidy.docker.keep=true]
+    exclude_labels: [com.example.team=db]
 
 - name: Show which volumes nobody uses, how much they hold, and why the others stay
   tidy.docker.engine_prune:
@@ -223,7 +221,7 @@ build_cache_removed:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._prune.options import DEFAULT_PARALLEL
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import DEFAULT_PARALLEL, PROTECT_SPEC
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_networks_cache import (
     engine_prune_policies,
     legacy_returns,
@@ -256,6 +254,7 @@ def main() -> None:
         "exclude_labels": {"type": "list", "elements": "str", "default": []},
         "parallel": {"type": "int", "default": DEFAULT_PARALLEL},
         "report_kept": {"type": "bool", "default": True},
+        **PROTECT_SPEC,
     })
     module.run(prune_engine)
 

@@ -183,12 +183,21 @@ missing:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._info_reads import list_images, resolve_image_ids
+from ansible_collections.tidy.docker.plugins.module_utils._info_reads import (
+    IMAGE_FILTERS,
+    check_filters,
+    list_images,
+    resolve_image_ids,
+)
+from ansible_collections.tidy.docker.plugins.module_utils._references import check_reference
 from ansible_collections.tidy.docker.plugins.module_utils._units import format_size
 
 
 def gather(module: TidyDockerModule) -> dict[str, t.Any]:
     names: list[str] = module.params["name"]
+    for name in names:  # before any engine call: the engine's answer to a bad one is a raw 400
+        check_reference(name, "name")
+    check_filters(module.params["filters"], "filters", IMAGE_FILTERS)
     resolved = resolve_image_ids(module.client, names) if names else {}
     wanted = {image_id for image_id in resolved.values() if image_id} if names else None
     images = list_images(module.client, wanted, filters=module.params["filters"],

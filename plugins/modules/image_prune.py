@@ -104,6 +104,7 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options
   - tidy.docker._prune_options.run
+  - tidy.docker._prune_options.protect
 notes:
   - >-
     Bad option values fail before anything is read or removed, in one sentence naming the value, for example
@@ -155,7 +156,6 @@ EXAMPLES = r"""
     keep_last: 2
     keep_unpullable: false
     exclude: ['postgres:*', '*/mariadb:*']
-    exclude_labels: [tidy.docker.keep=true]
     max_removals: 100
 
 - name: Under disk pressure, nothing below 85% of the filesystem; above, least recently used first down to 70%
@@ -164,7 +164,6 @@ EXAMPLES = r"""
     keep_unpullable: false
     max_image_usage: 85%
     target_image_usage: 70%
-    exclude_labels: [tidy.docker.keep=true]
 """
 
 RETURN = r"""
@@ -251,6 +250,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._info_reads import loc
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     IMAGE_POLICY_SPEC,
+    PROTECT_SPEC,
     RUN_SPEC,
     image_policy_from_params,
     watermark_from_params,
@@ -311,6 +311,7 @@ def main() -> None:
     module = TidyDockerModule(argument_spec=dict(
         IMAGE_POLICY_SPEC,
         **RUN_SPEC,
+        **PROTECT_SPEC,
         usage_state_path={"type": "path", "default": DEFAULT_USAGE_STATE_PATH},
         removed_containers={"type": "list", "elements": "str", "default": []},
     ))

@@ -218,12 +218,6 @@ options:
       older_than:
         description: Only records unused for longer than this duration (V(24h), V(7d)).
         type: str
-  protect_label:
-    description:
-      - Objects of any kind carrying this label (V(key=value), or V(key) for any value) are never removed; reason
-        V(excluded_label).
-    type: str
-    default: tidy.docker.keep=true
   usage_state_path:
     description:
       - A small JSON file on the managed node where each run records when each image was last seen in use, for the
@@ -235,6 +229,7 @@ extends_documentation_fragment:
   - tidy.docker._attributes.actiongroup_docker
   - tidy.docker._attributes.actions
   - tidy.docker._prune_options.run
+  - tidy.docker._prune_options.protect
 seealso:
   - module: tidy.docker.container_prune
   - module: tidy.docker.image_prune

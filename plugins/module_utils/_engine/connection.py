@@ -15,6 +15,7 @@ import os
 import re
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
@@ -59,11 +60,101 @@ def docker_argument_spec(module_spec: dict[str, dict[str, t.Any]]) -> dict[str, 
 # Docker 20.10; older engines lack the data the policies read (e.g. df SharedSize).
 MIN_API_VERSION = "1.41"
 SUPPORTED_SCHEMES = ("unix", "tcp", "ssh", "http", "https", "npipe")
-_VERSION_RE = re.compile(r"^\d+\.\d+$")
+_VERSION_RE = re.compile(r"^\d{1,2}\.\d{1,3}$")
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
+
+
+# A day: the longest any one engine answer (a pull's next chunk, a removal) is worth waiting for.
+MAX_TIMEOUT = 86400
+_ADDRESS_HINT = "use unix:///path/to/docker.sock, tcp://host:2376 or ssh://user@host"
+# A host name or IPv4 address; an IPv6 address comes in brackets and urlsplit strips them.
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|[0-9A-Fa-f:.%]+)$")
+# Schemes whose address is a path on the managed node, not a host and port.
+_PATH_SCHEMES = ("unix", "npipe")
+
+
+def _bad_host(host: str, problem: str, fix: str = _ADDRESS_HINT) -> InvalidInput:
+    return InvalidInput(f"docker_host: {host!r} {problem}; {fix}.", option="docker_host", value=host)
+
+
+def check_docker_host(host: str) -> str:
+    """``host`` when it is an engine address the SDK can use, else one sentence saying what is wrong.
+
+    The SDK's own checks come later (at the first engine call) and say "Invalid bind address
+    format" or let a ValueError through; here every part is checked before any call.
+    """
+    scheme = host.split("://", 1)[0] if "://" in host else ""
+    if scheme not in SUPPORTED_SCHEMES:
+        raise _bad_host(host, "is not an engine address")
+    if scheme in _PATH_SCHEMES:
+        _check_path_address(host, scheme)
+    else:
+        _check_network_address(host, scheme)
+    return host
+
+
+def _check_path_address(host: str, scheme: str) -> None:
+    rest = host[len(scheme) + 3:]
+    if not rest.startswith("/") or rest.strip("/") == "":
+        raise _bad_host(host, "has no absolute path", f"give the socket's full path, such as {scheme}:///var/run/docker.sock"
+                        if scheme == "unix" else "give the pipe's path, such as npipe:////./pipe/docker_engine")
+
+
+_BAD_PORT = ("has a port that is not a number from 1 to 65535", "give the engine's port, such as 2376 (TLS) or 2375")
+
+
+def _check_network_address(host: str, scheme: str) -> None:
+    """tcp://, http://, https:// (a host and a port) and ssh:// (a host, optionally a user and a port)."""
+    try:
+        parts = urlsplit(host)
+        port = parts.port
+    except ValueError:  # urllib's words for a port that is no number or out of range
+        raise _bad_host(host, *_BAD_PORT) from None
+    hostname = parts.hostname or ""
+    if not hostname or not _HOST_RE.match(hostname):
+        raise _bad_host(host, "has no valid host name", "give the engine's host, such as tcp://docker.example.com:2376")
+    # "host:" (a colon, no digits) leaves port None; 0 is no port either.
+    if port == 0 or port is None and ":" in parts.netloc.rsplit("]", 1)[-1]:
+        raise _bad_host(host, *_BAD_PORT)
+    if scheme == "ssh":
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise _bad_host(host, "has a path, which an ssh:// address cannot have", f"use ssh://user@{hostname}")
+        return
+    if port is None:
+        raise _bad_host(host, "has no port", f"give the engine's port, such as {scheme}://{hostname}:2376 (TLS) or 2375")
+    if parts.username is not None:
+        raise _bad_host(host, "has a user name, which only an ssh:// address uses", f"drop it, or use ssh://user@{hostname}")
+
+
+def check_api_version(api_version: str) -> str:
+    """``auto`` or a version from MIN_API_VERSION on with parts of at most three digits."""
+    if api_version.lower() == "auto":
+        return "auto"
+    if not _VERSION_RE.match(api_version):
+        raise InvalidInput(f"api_version: {api_version!r} is not an API version; use auto or a version such as 1.41.",
+                           option="api_version", value=api_version)
+    if version_tuple(api_version) < version_tuple(MIN_API_VERSION):
+        raise InvalidInput(f"api_version: {api_version} is older than the {MIN_API_VERSION} (Docker 20.10) tidy.docker "
+                           "needs; set api_version to auto or to 1.41 or newer.", option="api_version", value=api_version)
+    return api_version
+
+
+def check_tls_applies(host: str, params: t.Mapping[str, t.Any]) -> None:
+    """Refuse TLS on an address that cannot carry it (a socket, a pipe, ssh), rather than ignore it.
+
+    The SDK would connect without TLS and leave the user believing the keys were used; the
+    certificate files themselves only matter with tls or validate_certs, where they are checked.
+    """
+    scheme = host.split("://", 1)[0]
+    if scheme in ("unix", "npipe", "ssh"):
+        for option in ("tls", "validate_certs"):
+            if params.get(option):
+                raise InvalidInput(f"{option}: true does not apply to {host!r}, a {scheme}:// address that never uses "
+                                   "TLS; set tls and validate_certs to false, or point docker_host at the engine's "
+                                   "tcp:// TLS port.", option=option, value=True)
 
 
 @dataclass(frozen=True)
@@ -89,22 +180,13 @@ class ConnectionSettings:
     def from_params(cls, params: t.Mapping[str, t.Any],
                     environ: t.Mapping[str, str] | None = None) -> ConnectionSettings:
         environ = os.environ if environ is None else environ
-        host = str(params["docker_host"]).strip()
-        scheme = host.split("://", 1)[0] if "://" in host else ""
-        if scheme not in SUPPORTED_SCHEMES:
-            raise InvalidInput(
-                f"docker_host: {host!r} is not an engine address; use unix:///path/to/docker.sock, "
-                "tcp://host:2376 or ssh://user@host.", option="docker_host", value=host)
-        api_version = str(params["api_version"]).strip()
-        if api_version.lower() != "auto" and not _VERSION_RE.match(api_version):
-            raise InvalidInput(f"api_version: {api_version!r} is not an API version; use auto or a version such as 1.41.",
-                               option="api_version", value=api_version)
-        if api_version.lower() != "auto" and version_tuple(api_version) < version_tuple(MIN_API_VERSION):
-            raise InvalidInput(f"api_version: {api_version} is older than the {MIN_API_VERSION} (Docker 20.10) tidy.docker "
-                               "needs; set api_version to auto or to 1.41 or newer.", option="api_version", value=api_version)
+        host = check_docker_host(str(params["docker_host"]).strip())
+        api_version = check_api_version(str(params["api_version"]).strip())
         timeout = int(params["timeout"])
-        if timeout <= 0:
-            raise InvalidInput(f"timeout: {timeout!r} must be a positive number of seconds.", option="timeout", value=timeout)
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise InvalidInput(f"timeout: {timeout!r} is out of range; give the seconds to wait for the engine's "
+                               f"answer, 1 to {MAX_TIMEOUT}.", option="timeout", value=timeout)
+        check_tls_applies(host, params)
         # DOCKER_CERT_PATH supplies the three files the docker CLI expects there.
         cert_dir = environ.get("DOCKER_CERT_PATH")
 

@@ -360,6 +360,9 @@ def settings_from_params(params: t.Mapping[str, t.Any]) -> ContainerSettings:
     if retries is not None:
         if retries < 0:
             raise _invalid("restart_retries", retries, "is negative", "give the number of restarts to try, 0 for no limit")
+        if retries > MAX_RESTART_RETRIES:  # the engine keeps it in an int32 and answers a raw 500 beyond
+            raise _invalid("restart_retries", retries, "is out of range",
+                           f"give the number of restarts to try, 0 (no limit) to {MAX_RESTART_RETRIES:,}")
         if policy != "on-failure":
             raise _invalid("restart_retries", retries, f"needs restart_policy on-failure, not {policy!r}",
                            "set restart_policy: on-failure, or drop restart_retries")
@@ -404,6 +407,10 @@ def _check_mount_points(volumes: t.Iterable[Volume], tmpfs: t.Iterable[Tmpfs]) -
         if mount.target in volume_at:
             raise _invalid("tmpfs", mount.text, f"mounts at {mount.target} like volume {volume_at[mount.target]!r}",
                            "mount either a volume or a tmpfs at a container path, not both")
+
+
+# Far below the engine's int32 and far above any restart count anyone means.
+MAX_RESTART_RETRIES = 1_000_000
 
 
 def wanted_from_params(params: t.Mapping[str, t.Any]) -> WantedContainer:

@@ -21,7 +21,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._records import (
     repo_digests,
     repo_tags,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._references import split_reference
+from ansible_collections.tidy.docker.plugins.module_utils._references import is_reference, split_reference
 from ansible_collections.tidy.docker.plugins.module_utils._units import format_time, parse_engine_time
 
 _ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
@@ -30,6 +30,8 @@ _ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
 def find_image(client: EngineClient, reference: str, option: str = "name") -> dict[str, t.Any] | None:
     """Inspect data of the image, or None when the engine has none by that reference."""
     try:
+        if not is_reference(reference):  # the grammar first: the engine would answer a raw 400
+            raise EngineError("invalid reference format")
         return dict(client.call(client.api.inspect_image, reference))
     except NotFound:
         return None

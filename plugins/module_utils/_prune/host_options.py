@@ -17,9 +17,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.options import 
     CONTAINER_POLICY_SPEC,
     IMAGE_POLICY_SPEC,
     PARALLEL_LIMIT,
+    PROTECT_SPEC,
+    check_state_path,
     container_policy_from_params,
     image_policy_from_params,
     label_selectors,
+    protect_selectors,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import LabelSelector
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host import HostPolicy
@@ -30,8 +33,8 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_
     VolumePolicy,
     build_cache_age,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._references import check_container_ref, check_reference
 
-DEFAULT_PROTECT_LABEL = "tidy.docker.keep=true"
 _ENABLED = {"enabled": {"type": "bool"}}
 VOLUMES_SPEC: dict[str, dict[str, t.Any]] = dict(
     _ENABLED,
@@ -58,7 +61,7 @@ PRUNE_SPEC: dict[str, dict[str, t.Any]] = {
     "volumes": _kind(VOLUMES_SPEC, None),
     "networks": _kind(NETWORKS_SPEC, None),
     "build_cache": _kind(BUILD_CACHE_SPEC, None),
-    "protect_label": {"type": "str", "default": DEFAULT_PROTECT_LABEL},
+    **PROTECT_SPEC,
 }
 
 
@@ -82,23 +85,21 @@ def within_kind(kind: str, parse: t.Callable[[], t.Any]) -> t.Any:
             from None
 
 
-def protect_selector(text: str) -> LabelSelector:
-    return label_selectors([text], "protect_label")[0]
-
-
 def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     """Every kind's policy, with the protect label among each kind's exclude_labels; the watermark is
     resolved later (it needs the engine's figures)."""
     if not 1 <= params["parallel"] <= PARALLEL_LIMIT:
         raise invalid_option("parallel", params["parallel"], "is out of range",
                              f"use 1 to {PARALLEL_LIMIT} concurrent engine calls")
-    protect = (protect_selector(params["protect_label"]),)
+    check_state_path(params)
+    protect = protect_selectors(params["protect_label"])
     containers, images = params["containers"], params["images"]
     container_policy = image_policy = None
     if _planned(containers):
         container_policy = within_kind("containers", lambda: container_policy_from_params(dict(containers, parallel=1)))
         container_policy = replace(container_policy, exclude_labels=container_policy.exclude_labels + protect,
-                                   remove=within_kind("containers", lambda: _references(containers["remove"])),
+                                   remove=within_kind("containers",
+                                                      lambda: _references(containers["remove"], check_container_ref)),
                                    only_named=not _on(containers))
         if not 0 <= containers["stop_timeout"] <= STOP_TIMEOUT_LIMIT:
             raise invalid_option("containers.stop_timeout", containers["stop_timeout"], "is out of range",
@@ -106,7 +107,7 @@ def host_policy_from_params(params: t.Mapping[str, t.Any]) -> HostPolicy:
     if _planned(images):
         image_policy = within_kind("images", lambda: image_policy_from_params(dict(images, parallel=1), watermark=None))
         image_policy = replace(image_policy, exclude_labels=image_policy.exclude_labels + protect,
-                               remove=within_kind("images", lambda: _references(images["remove"])),
+                               remove=within_kind("images", lambda: _references(images["remove"], check_reference)),
                                only_named=not _on(images))
     return HostPolicy(containers=container_policy, images=image_policy, engine=_engine_policies(params, protect),
                       keep_volumes=bool((containers or {}).get("keep_volumes", True)),
@@ -130,10 +131,11 @@ def _engine_policies(params: t.Mapping[str, t.Any], protect: tuple[LabelSelector
     return EnginePrunePolicies(volumes=volume_policy, networks=network_policy, build_cache=cache_policy)
 
 
-def _references(texts: t.Iterable[str]) -> tuple[str, ...]:
-    """Names, ids or image references to remove: each one word."""
+def _references(texts: t.Iterable[str], check: t.Callable[[str, str], str]) -> tuple[str, ...]:
+    """Names, ids or image references to remove: each one word, then one the engine could know."""
     for text in texts:
         if not text.strip() or any(c.isspace() for c in text):
             raise invalid_option("remove", text, "is not a name, id or reference",
                                  "give one per list item, without spaces")
+        check(text.strip(), "remove")
     return tuple(text.strip() for text in texts)

@@ -15,9 +15,22 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     Watermark,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._records import Record
+from ansible_collections.tidy.docker.plugins.module_utils._references import (
+    check_container_ref,
+    check_name_pattern,
+    check_reference_pattern,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._units import Percent, parse_duration, parse_size_or_percent
 
 PARALLEL_LIMIT = 64
+# The largest count a cap or keep_last may name: far above any engine's objects, far below where
+# a number stops being one (an int the engine or a slice cannot take). Beyond it a value is a typo.
+COUNT_LIMIT = 1_000_000
+# What the pruning modules never remove unless told otherwise (DESIGN 0.2: safe by default).
+DEFAULT_PROTECT_LABEL = "tidy.docker.keep=true"
+# The one option of every pruning module that protects labelled objects; documented once in
+# plugins/doc_fragments/_prune_options.py (PROTECT).
+PROTECT_SPEC: dict[str, dict[str, t.Any]] = {"protect_label": {"type": "str", "default": DEFAULT_PROTECT_LABEL}}
 # Removals in flight. bench/run.py --phases sweep (2 cores, Docker 20.10, 1,000 exited containers
 # and 300 images, ad-hoc container_prune then image_prune, median of 3 interleaved runs):
 # parallel 1: 7.82 s, 2: 6.55 s, 4: 5.81 s, 8: 5.57 s, 16: 5.72 s (docs/performance.md). The engine
@@ -73,17 +86,49 @@ def label_selectors(texts: t.Iterable[str] | None, option: str) -> tuple[LabelSe
     return _selectors({option: list(texts or [])}, option)
 
 
+def protect_selectors(text: str | None) -> tuple[LabelSelector, ...]:
+    """``protect_label`` as the selectors it adds to every kind's exclude_labels.
+
+    ``key=value`` or ``key`` (any value); an empty string protects nothing (the option turned off);
+    ``=x`` or a key with spaces is refused, since it could never match and would protect nothing silently.
+    """
+    if text is None or text == "":
+        return ()
+    selector = label_selectors([text], "protect_label")[0]
+    if any(c.isspace() for c in selector.key):
+        raise InvalidInput(f"protect_label: {text!r} has a space in its key; use key or key=value, such as "
+                           f"{DEFAULT_PROTECT_LABEL}, or an empty string to protect nothing.",
+                           option="protect_label", value=text)
+    return (selector,)
+
+
+def check_state_path(params: t.Mapping[str, t.Any]) -> None:
+    """An empty usage_state_path would make the state file's temp file and rename fail on every run."""
+    path = params.get("usage_state_path")
+    if path is not None and not str(path).strip():
+        raise InvalidInput(f"usage_state_path: {path!r} is empty; give a file path such as "
+                           "~/.cache/tidy.docker/image-usage.json, or leave it unset.", option="usage_state_path",
+                           value=path)
+
+
+def _count(params: t.Mapping[str, t.Any], option: str, fix: str) -> None:
+    value = params[option]
+    if value is not None and not 0 <= value <= COUNT_LIMIT:
+        problem = "is negative" if value < 0 else f"is above {COUNT_LIMIT:,}"
+        raise InvalidInput(f"{option}: {value} {problem}; {fix}.", option=option, value=value)
+
+
 def _common(params: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    if params["max_removals"] < 0:
-        raise InvalidInput(f"max_removals: {params['max_removals']} is negative; use 0 for no cap or a positive cap.",
-                           option="max_removals", value=params["max_removals"])
+    _count(params, "max_removals", f"use 0 for no cap or a cap up to {COUNT_LIMIT:,}")
     if not 1 <= params["parallel"] <= PARALLEL_LIMIT:
         raise InvalidInput(f"parallel: {params['parallel']} is out of range; use 1 to {PARALLEL_LIMIT} concurrent engine calls.",
                            option="parallel", value=params["parallel"])
     return {
         "older_than": parse_duration(params["older_than"], "older_than") if params["older_than"] is not None else None,
         "labels": _selectors(params, "labels"),
-        "exclude_labels": _selectors(params, "exclude_labels"),
+        # The protect label is one more exclude label (reason excluded_label); prune's kinds get it from
+        # host_options, so their dicts have no protect_label of their own.
+        "exclude_labels": _selectors(params, "exclude_labels") + protect_selectors(params.get("protect_label")),
         "max_removals": params["max_removals"],
     }
 
@@ -93,6 +138,12 @@ def container_policy_from_params(params: t.Mapping[str, t.Any]) -> ContainerPoli
     if unknown:
         raise InvalidInput(f"statuses: {unknown[0]!r} is not a stopped state; use exited, created or dead "
                            "(running containers are never pruned).", option="statuses", value=unknown[0])
+    if not params["statuses"]:
+        raise InvalidInput("statuses: [] selects no container; list one or more of exited, created and dead.",
+                           option="statuses", value=[])
+    for option in ("names", "exclude_names"):
+        for pattern in params[option]:
+            check_name_pattern(pattern, option)
     return ContainerPolicy(
         statuses=frozenset(params["statuses"]),
         names=tuple(params["names"]),
@@ -140,9 +191,16 @@ def watermark_from_params(params: t.Mapping[str, t.Any], layers_size: int,
 
 
 def image_policy_from_params(params: t.Mapping[str, t.Any], watermark: Watermark | None) -> ImagePolicy:
-    if params["keep_last"] is not None and params["keep_last"] < 0:
-        raise InvalidInput(f"keep_last: {params['keep_last']} is negative; give how many newest images per "
-                           "repository to keep.", option="keep_last", value=params["keep_last"])
+    _count(params, "keep_last", f"give how many newest images per repository to keep, 0 to {COUNT_LIMIT:,}")
+    for pattern in params["exclude"]:
+        check_reference_pattern(pattern, "exclude")
+    check_state_path(params)
+    # The marks are resolved against the engine's figures later; their text is checked now, before any call.
+    for option in ("max_image_usage", "target_image_usage"):
+        if params[option] is not None:
+            parse_size_or_percent(params[option], option)
+    for container in params.get("removed_containers") or ():
+        check_container_ref(container, "removed_containers")
     return ImagePolicy(
         scope=params["scope"],
         keep_last=params["keep_last"],

@@ -20,7 +20,11 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import invalid_option
-from ansible_collections.tidy.docker.plugins.module_utils._prune.options import PARALLEL_LIMIT, label_selectors
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
+    PARALLEL_LIMIT,
+    label_selectors,
+    protect_selectors,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     EXCLUDED_LABEL,
     IN_USE,
@@ -327,7 +331,8 @@ def engine_prune_policies(params: t.Mapping[str, t.Any]) -> EnginePrunePolicies:
     """
     _refuse_alone(params, "build_cache_older_than", "build_cache")
     _refuse_alone(params, "named_volumes", "volumes")
-    exclude = label_selectors(params.get("exclude_labels"), "exclude_labels")
+    # The protect label (shared with the other pruning modules) is one more exclude label.
+    exclude = label_selectors(params.get("exclude_labels"), "exclude_labels") + protect_selectors(params.get("protect_label"))
     parallel = params.get("parallel", 1)
     if not 1 <= parallel <= PARALLEL_LIMIT:
         raise invalid_option("parallel", parallel, "is out of range", f"use 1 to {PARALLEL_LIMIT} concurrent engine calls")

@@ -103,14 +103,15 @@ def test_timeout_is_a_positive_int(make_params, given, kept):
 def test_non_positive_timeout_is_refused(make_params, timeout):
     with pytest.raises(InvalidInput) as caught:
         settings_for(make_params, timeout=timeout)
-    assert str(caught.value) == f"timeout: {timeout!r} must be a positive number of seconds."
+    assert str(caught.value) == (f"timeout: {timeout!r} is out of range; give the seconds to wait for the engine's answer, "
+                                 "1 to 86400.")
 
 
 @pytest.mark.parametrize(("tls", "validate_certs", "use_tls"), [
     (False, False, False), (True, False, True), (False, True, True), (True, True, True),
 ])
 def test_validate_certs_alone_turns_tls_on(make_params, tls, validate_certs, use_tls):
-    assert settings_for(make_params, tls=tls, validate_certs=validate_certs).use_tls is use_tls
+    assert settings_for(make_params, docker_host=TCP, tls=tls, validate_certs=validate_certs).use_tls is use_tls
 
 
 @pytest.mark.parametrize(("given", "kept"), [(None, None), ("", None), ("engine.example", "engine.example")])
