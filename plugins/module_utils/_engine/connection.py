@@ -186,6 +186,8 @@ class ConnectionSettings:
         if not 0 < timeout <= MAX_TIMEOUT:
             raise InvalidInput(f"timeout: {timeout!r} is out of range; give the seconds to wait for the engine's "
                                f"answer, 1 to {MAX_TIMEOUT}.", option="timeout", value=timeout)
+        # Pasted key material first: it is the mistake to fix whatever else is wrong with the TLS options.
+        refuse_pem_text((option, params.get(option)) for option in ("ca_path", "client_cert", "client_key"))
         check_tls_applies(host, params)
         # DOCKER_CERT_PATH supplies the three files the docker CLI expects there.
         cert_dir = environ.get("DOCKER_CERT_PATH")
@@ -217,10 +219,7 @@ class ConnectionSettings:
         key itself (client_key is also ``no_log``, so Ansible masks its value anywhere).
         """
         tls_files = (("ca_path", self.ca_path), ("client_cert", self.client_cert), ("client_key", self.client_key))
-        for option, value in tls_files:
-            if value and _looks_like_pem_text(value):
-                raise TlsError(f"{option}: the value is PEM text, not a path; save it to a file on the managed node "
-                               f"and set {option} to that file's path.", option=option)
+        refuse_pem_text(tls_files)
         if not self.use_tls:
             return
         if bool(self.client_cert) != bool(self.client_key):
@@ -229,6 +228,14 @@ class ConnectionSettings:
         for option, path in tls_files:
             if path and (option != "ca_path" or self.validate_certs):
                 _check_pem_file(option, path)
+
+
+def refuse_pem_text(values: t.Iterable[tuple[str, t.Any]]) -> None:
+    """One sentence, without the value, for PEM text given where the path of a TLS file belongs."""
+    for option, value in values:
+        if value and _looks_like_pem_text(str(value)):
+            raise TlsError(f"{option}: the value is PEM text, not a path; save it to a file on the managed node "
+                           f"and set {option} to that file's path.", option=option)
 
 
 def _looks_like_pem_text(value: str) -> bool:

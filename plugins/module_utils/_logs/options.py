@@ -8,11 +8,11 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import invalid_option
 from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import LogPolicy
-from ansible_collections.tidy.docker.plugins.module_utils._prune.host_options import (
-    DEFAULT_PROTECT_LABEL,
-    protect_selector,
+from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
+    PROTECT_SPEC,
+    label_selectors,
+    protect_selectors,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._prune.options import label_selectors
 from ansible_collections.tidy.docker.plugins.module_utils._units import parse_size
 
 LOG_TRUNCATE_SPEC: dict[str, dict[str, t.Any]] = {
@@ -22,7 +22,7 @@ LOG_TRUNCATE_SPEC: dict[str, dict[str, t.Any]] = {
     "exclude_names": {"type": "list", "elements": "str", "default": []},
     "labels": {"type": "list", "elements": "str", "default": []},
     "exclude_labels": {"type": "list", "elements": "str", "default": []},
-    "protect_label": {"type": "str", "default": DEFAULT_PROTECT_LABEL},
+    **PROTECT_SPEC,
     "rotated": {"type": "bool", "default": True},
     "report_kept": {"type": "bool", "default": True},
 }
@@ -39,7 +39,7 @@ def log_policy_from_params(params: t.Mapping[str, t.Any]) -> LogPolicy:
             if not pattern.strip():
                 raise invalid_option(option, pattern, "is an empty pattern",
                                      "give container names, ids or glob patterns such as web-*")
-    protect = (protect_selector(params["protect_label"]),) if params["protect_label"] else ()
+    protect = protect_selectors(params["protect_label"])
     return LogPolicy(larger_than=larger_than, include_running=params["include_running"], names=names,
                      exclude_names=tuple(params["exclude_names"]),
                      labels=label_selectors(params["labels"], "labels"),
