@@ -13,6 +13,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.options import 
     label_selectors,
     protect_selectors,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._references import check_name_pattern
 from ansible_collections.tidy.docker.plugins.module_utils._units import parse_size
 
 LOG_TRUNCATE_SPEC: dict[str, dict[str, t.Any]] = {
@@ -36,9 +37,7 @@ def log_policy_from_params(params: t.Mapping[str, t.Any]) -> LogPolicy:
     names = tuple(params["names"])
     for option in ("names", "exclude_names"):
         for pattern in params[option]:
-            if not pattern.strip():
-                raise invalid_option(option, pattern, "is an empty pattern",
-                                     "give container names, ids or glob patterns such as web-*")
+            check_name_pattern(pattern, option)
     protect = protect_selectors(params["protect_label"])
     return LogPolicy(larger_than=larger_than, include_running=params["include_running"], names=names,
                      exclude_names=tuple(params["exclude_names"]),

@@ -145,7 +145,8 @@ def test_options_become_a_policy_with_the_protect_label() -> None:
 
 @pytest.mark.parametrize(("options", "words"), [
     ({"larger_than": "10XB"}, "larger_than: '10XB' is not a size"),
-    ({"larger_than": "1MB", "names": [" "]}, "names: ' ' is an empty pattern"),
+    ({"larger_than": "1MB", "names": [" "]}, "names: ' ' can never match a container name"),
+    ({"larger_than": "1MB", "exclude_names": ["a b"]}, "exclude_names: 'a b' can never match a container name"),
     ({"larger_than": "1MB", "labels": ["=x"]}, "labels: '=x' has no label key"),
     ({"larger_than": "1MB", "protect_label": "=x"}, "protect_label: '=x' has no label key"),
 ])
