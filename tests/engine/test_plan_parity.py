@@ -240,17 +240,34 @@ class Copy:
         return value.format(**fields)
 
 
-def build(client: t.Any, tag: str, dockerfile: str) -> str:
-    """Build with the classic builder (the SDK's low-level build, a Dockerfile-only context); the image id."""
-    image_id = None
-    for chunk in client.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, forcerm=True, pull=False,
-                              decode=True):
-        if "error" in chunk or "errorDetail" in chunk:
-            raise AssertionError(f"building {tag} failed: {chunk}\n{dockerfile}")
-        aux = chunk.get("aux")
-        if isinstance(aux, dict) and "ID" in aux:
-            image_id = str(aux["ID"])
-    return image_id or str(client.inspect_image(tag)["Id"])
+def build(client: t.Any, tag: str, dockerfile: str, attempts: int = 3) -> str:
+    """Build with the classic builder (the SDK's low-level build, a Dockerfile-only context); the image id.
+
+    Docker 20.10 has answered "unable to find image <parent id>" for a parent that exists, once in many
+    runs, while other builds and deletes went on: such a build is tried again. A parent that is really
+    gone fails at once, naming it: nothing of this test may remove another seed's images.
+    """
+    for attempt in range(attempts):
+        image_id, error = None, None
+        for chunk in client.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, forcerm=True, pull=False,
+                                  decode=True):
+            if "error" in chunk or "errorDetail" in chunk:
+                error = chunk
+                break
+            aux = chunk.get("aux")
+            if isinstance(aux, dict) and "ID" in aux:
+                image_id = str(aux["ID"])
+        if error is None:
+            return image_id or str(client.inspect_image(tag)["Id"])
+        parent = dockerfile.split("\n", 1)[0].removeprefix("FROM ").strip()
+        if "unable to find image" not in str(error) or attempt == attempts - 1:
+            raise AssertionError(f"building {tag} failed: {error}\n{dockerfile}")
+        try:
+            client.inspect_image(parent)
+        except seed.NotFound:
+            raise AssertionError(f"building {tag}: its parent {parent} was removed meanwhile\n{dockerfile}") from None
+        time.sleep(1)
+    raise AssertionError("unreachable")
 
 
 def build_copy(docker_host: str, prefix: str, number: int, spec: FixtureSpec) -> Copy:
