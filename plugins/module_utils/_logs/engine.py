@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many, inspect_or_none
 from ansible_collections.tidy.docker.plugins.module_utils._errors import TidyDockerError
-from ansible_collections.tidy.docker.plugins.module_utils._logs.files import log_files, truncate
+from ansible_collections.tidy.docker.plugins.module_utils._logs.files import container_log, log_files, truncate
 from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     GONE,
     KEEP,
@@ -21,26 +21,15 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     LogDecision,
     LogPolicy,
     files_to_truncate,
-    rotation_of,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_ATTEMPTED
-from ansible_collections.tidy.docker.plugins.module_utils._records import container_name
-
-
-def _container_log(data: t.Mapping[str, t.Any]) -> ContainerLog:
-    log_path = str(data.get("LogPath") or "")
-    files, unreadable = log_files(log_path)
-    return ContainerLog(id=str(data["Id"]), name=container_name(data), state=str((data.get("State") or {}).get("Status") or ""),
-                        labels=dict((data.get("Config") or {}).get("Labels") or {}),
-                        rotation=rotation_of((data.get("HostConfig") or {}).get("LogConfig")),
-                        log_path=log_path, files=files, unreadable=unreadable)
 
 
 def container_logs(client: EngineClient) -> list[ContainerLog]:
     """Every container with its log files on this node: one listing, then concurrent inspects
     (the listing has neither the log's path nor its driver options)."""
     ids = [str(raw["Id"]) for raw in client.call(client.api.containers, all=True)]
-    return [log for log in inspect_many(client, "containers", ids, _container_log) if log is not None]
+    return [log for log in inspect_many(client, "containers", ids, container_log) if log is not None]
 
 
 @dataclass

@@ -11,7 +11,6 @@ free nothing until the container stops and would lose every later line.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import typing as t
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     LabelSelector,
     all_labels,
     any_label,
+    matches_glob,
 )
 
 JSON_FILE = "json-file"
@@ -151,12 +151,11 @@ def _kept_reason(log: ContainerLog, policy: LogPolicy) -> str | None:
     """Why ``log`` is kept, in the order a reader asks: is it there, is it mine to touch, is it big enough."""
     if log.state == REMOVING:
         return GONE
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in policy.exclude_names
-           for name in (log.name, log.id, log.id[:12])):
+    if matches_glob(policy.exclude_names, (log.name, log.id, log.id[:12])):
         return EXCLUDED_NAME
     if any_label(policy.exclude_labels, log.labels):
         return EXCLUDED_LABEL
-    if policy.names and not any(fnmatch.fnmatchcase(log.name, pattern) for pattern in policy.names):
+    if policy.names and not matches_glob(policy.names, [log.name]):
         return NOT_SELECTED
     if policy.labels and not all_labels(policy.labels, log.labels):
         return NOT_SELECTED

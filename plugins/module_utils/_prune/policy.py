@@ -280,7 +280,7 @@ def _finish(removals: list[Decision], kept: list[Decision], max_removals: int) -
     return PrunePlan(tuple(removals) + tuple(kept))
 
 
-def _matches_glob(patterns: t.Iterable[str], names: t.Iterable[str]) -> bool:
+def matches_glob(patterns: t.Iterable[str], names: t.Iterable[str]) -> bool:
     names = tuple(names)
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns for name in names)
 
@@ -303,7 +303,7 @@ def _container_alive(container: Container, policy: ContainerPolicy, now: dt.date
 def _container_not_selected(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
     if container.state not in policy.statuses:
         return NOT_SELECTED
-    if policy.names and not _matches_glob(policy.names, [container.name]):
+    if policy.names and not matches_glob(policy.names, [container.name]):
         return NOT_SELECTED
     if policy.labels and not all_labels(policy.labels, container.labels):
         return NOT_SELECTED
@@ -312,7 +312,7 @@ def _container_not_selected(container: Container, policy: ContainerPolicy, now: 
 
 def _container_excluded_name(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
     names = [container.name, container.id, container.id[:12]]
-    return EXCLUDED_NAME if _matches_glob(policy.exclude_names, names) else None
+    return EXCLUDED_NAME if matches_glob(policy.exclude_names, names) else None
 
 
 def _container_excluded_label(container: Container, policy: ContainerPolicy, now: dt.datetime) -> str | None:
@@ -399,7 +399,7 @@ def _image_in_use(image: Image, policy: ImagePolicy, context: ImageContext) -> s
 def _image_excluded_name(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
     short_id = image.id.split(":", 1)[-1]
     references = image.tags + (image.id, short_id, short_id[:12])
-    return EXCLUDED_NAME if _matches_glob(policy.exclude, references) else None
+    return EXCLUDED_NAME if matches_glob(policy.exclude, references) else None
 
 
 def _image_excluded_label(image: Image, policy: ImagePolicy, context: ImageContext) -> str | None:
