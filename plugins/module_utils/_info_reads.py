@@ -9,18 +9,17 @@ concurrent inspects only where the list lacks a field) and hands raw answers to
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_container_or_none
 from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._local_disk import local_filesystem
 from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import container_logs
 from ansible_collections.tidy.docker.plugins.module_utils._logs.files import container_log_record, logs_summary
 from ansible_collections.tidy.docker.plugins.module_utils._records import (
     Record,
-    filesystem_usage,
     normalise_container,
     normalise_image,
     summarise_disk_usage,
@@ -127,21 +126,6 @@ def list_images(client: EngineClient, image_ids: t.Collection[str] | None = None
         raw_images = [image for image in raw_images if image["Id"] in image_ids]
     records = [normalise_image(image, users) for image in raw_images]
     return sorted(records, key=lambda record: (record["created"], record["id"]), reverse=True)
-
-
-def local_filesystem(path: str, docker_host: str) -> Record | None:
-    """Usage of the filesystem holding ``path``, only when the engine runs on this host.
-
-    A local unix socket that exists here is the sign; for remote engines the
-    path would describe the wrong machine, so nothing is returned.
-    """
-    if not docker_host.startswith("unix://") or not os.path.exists(docker_host[len("unix://"):]):
-        return None
-    if not path or not os.path.isdir(path):
-        return None
-    stats = os.statvfs(path)
-    return filesystem_usage(stats.f_blocks * stats.f_frsize, stats.f_bfree * stats.f_frsize,
-                            stats.f_bavail * stats.f_frsize)
 
 
 def engine_product(version: t.Mapping[str, t.Any]) -> str:

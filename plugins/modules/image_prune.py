@@ -246,7 +246,7 @@ import dataclasses
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
+from ansible_collections.tidy.docker.plugins.module_utils._local_disk import local_filesystem
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import apply_plan, image_remover, measured
 from ansible_collections.tidy.docker.plugins.module_utils._prune.options import (
     IMAGE_POLICY_SPEC,

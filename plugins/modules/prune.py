@@ -373,7 +373,7 @@ space_reclaimed_human:
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
-from ansible_collections.tidy.docker.plugins.module_utils._info_reads import local_filesystem
+from ansible_collections.tidy.docker.plugins.module_utils._local_disk import local_filesystem
 from ansible_collections.tidy.docker.plugins.module_utils._prune.host import UsageStateFile, run_host_prune
 from ansible_collections.tidy.docker.plugins.module_utils._prune.host_options import (
     PRUNE_SPEC,

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one Docker client of the collection.
 
-It owns the guarded ``import docker``, connecting with the module's
+It owns the guarded ``import docker`` (``import_sdk``), connecting with the module's
 ``ConnectionSettings``, API-version negotiation, and the calls: every SDK call
 and raw API request goes through ``EngineClient.call`` or ``EngineClient.request``,
 where failures become domain errors (``failures.py``).
@@ -19,6 +19,7 @@ import threading
 import time
 import traceback
 import typing as t
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import (
@@ -38,52 +39,93 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.sdk_compat imp
 )
 from ansible_collections.tidy.docker.plugins.module_utils._errors import ApiVersionError, SdkError
 
-DOCKER_IMPORT_ERROR: str | None
-# Why the import failed when the SDK is installed but cannot load (e.g. SDK < 6.0 on Python 3.12+,
-# which removed the distutils it imports); None when it loaded or is simply not installed.
-DOCKER_BROKEN_IMPORT: str | None = None
-try:
-    import docker
-    import docker.errors
-    import docker.tls
-    import docker.transport
-    import requests.adapters
-    import requests.exceptions
-except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
-    if not (isinstance(exc, ModuleNotFoundError) and exc.name in ("docker", "requests")):
-        DOCKER_BROKEN_IMPORT = f"{type(exc).__name__}: {exc}"
-else:
-    DOCKER_IMPORT_ERROR = None
+# The SDK, imported by import_sdk() once the module knows its docker_host rather than with this
+# file: the SDK's ssh transport imports paramiko, and with it cryptography (and invoke where it is
+# installed), about 0.15 s of every module start on a node that has them (docs/performance.md),
+# for a transport that only ssh:// addresses use.
+docker: t.Any = None
+requests: t.Any = None
+_TlsAdapter: t.Any = None
 
 
-class _TlsAdapter(requests.adapters.HTTPAdapter if DOCKER_IMPORT_ERROR is None else object):  # type: ignore[misc]
-    """HTTPS adapter that verifies with the module's TLS options and nothing else.
+@dataclass(frozen=True)
+class SdkImport:
+    """How importing the SDK went: ``missing`` is the traceback when it is not installed, ``broken``
+    why it did not load although it is installed (e.g. SDK < 6.0 on Python 3.12+, which removed the
+    distutils it imports); both None when it loaded."""
 
-    Mounted over the SDK's own adapter on every SDK release, for three reasons:
-    requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace the session's CA file on
-    each request (``merge_environment_settings``), so here the per-request ``verify`` and
-    ``cert`` are ignored in favour of ``ca_path``, ``client_cert`` and ``client_key``;
-    ``tls_hostname`` must reach urllib3 as ``assert_hostname``, which SDK 7.0 no longer
-    passes on; and SDK 4.x/5.x pin TLS 1.2 (``ssl_version``), which this adapter does not.
+    missing: str | None = None
+    broken: str | None = None
+
+
+_SDK_IMPORT: SdkImport | None = None
+
+
+def import_sdk(docker_host: str) -> SdkImport:
+    """Import the SDK once per process, without its ssh transport unless ``docker_host`` is ssh://.
+
+    The SDK itself loads the ssh transport only if ``import paramiko`` succeeds (every release from
+    4.1.0 on); while the SDK is imported for another address, paramiko is made unimportable, and
+    afterwards importable again. A process whose SDK is already imported keeps it as it is.
     """
+    global _SDK_IMPORT, docker, requests, _TlsAdapter
+    if _SDK_IMPORT is not None:
+        return _SDK_IMPORT
+    blocked = [] if docker_host.strip().lower().startswith("ssh://") or "paramiko" in sys.modules else ["paramiko"]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import docker as sdk
+        import docker.errors
+        import docker.tls
+        import docker.transport
+        import requests as http
+        import requests.adapters
+        import requests.exceptions
+    except ImportError as exc:  # pragma: no cover - exercised by the sanity import test
+        missing = isinstance(exc, ModuleNotFoundError) and exc.name in ("docker", "requests")
+        _SDK_IMPORT = SdkImport(missing=traceback.format_exc(),
+                                broken=None if missing else f"{type(exc).__name__}: {exc}")
+        return _SDK_IMPORT
+    finally:
+        for name in blocked:
+            sys.modules.pop(name, None)
+    docker, requests = sdk, http
+    _TlsAdapter = _tls_adapter_class(http.adapters.HTTPAdapter)
+    _SDK_IMPORT = SdkImport()
+    return _SDK_IMPORT
 
-    def __init__(self, verify: bool | str, cert: tuple[str, str] | None, hostname: str | None,
-                 **kwargs: t.Any) -> None:
-        self._verify = verify
-        self._cert = cert
-        self._tls_hostname = hostname
-        super().__init__(**kwargs)
 
-    def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
-        if self._tls_hostname:
-            kwargs["assert_hostname"] = self._tls_hostname
-        super().init_poolmanager(*args, **kwargs)
+def _tls_adapter_class(base: type) -> type:
+    class TlsAdapter(base):
+        """HTTPS adapter that verifies with the module's TLS options and nothing else.
 
-    def send(self, request: t.Any, stream: bool = False, timeout: t.Any = None, verify: t.Any = True,
-             cert: t.Any = None, proxies: t.Any = None) -> t.Any:
-        return super().send(request, stream=stream, timeout=timeout, verify=self._verify, cert=self._cert,
-                            proxies=proxies)
+        Mounted over the SDK's own adapter on every SDK release, for three reasons:
+        requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace the session's CA file on
+        each request (``merge_environment_settings``), so here the per-request ``verify`` and
+        ``cert`` are ignored in favour of ``ca_path``, ``client_cert`` and ``client_key``;
+        ``tls_hostname`` must reach urllib3 as ``assert_hostname``, which SDK 7.0 no longer
+        passes on; and SDK 4.x/5.x pin TLS 1.2 (``ssl_version``), which this adapter does not.
+        """
+
+        def __init__(self, verify: bool | str, cert: tuple[str, str] | None, hostname: str | None,
+                     **kwargs: t.Any) -> None:
+            self._verify = verify
+            self._cert = cert
+            self._tls_hostname = hostname
+            super().__init__(**kwargs)
+
+        def init_poolmanager(self, *args: t.Any, **kwargs: t.Any) -> None:
+            if self._tls_hostname:
+                kwargs["assert_hostname"] = self._tls_hostname
+            super().init_poolmanager(*args, **kwargs)
+
+        def send(self, request: t.Any, stream: bool = False, timeout: t.Any = None, verify: t.Any = True,
+                 cert: t.Any = None, proxies: t.Any = None) -> t.Any:
+            return super().send(request, stream=stream, timeout=timeout, verify=self._verify, cert=self._cert,
+                                proxies=proxies)
+
+    return TlsAdapter
 
 
 def object_path(kind: str, ref: str, action: str = "") -> str:
@@ -130,6 +172,9 @@ class EngineClient:
 
     def __init__(self, settings: ConnectionSettings, max_pool_size: int = 10) -> None:
         self.settings = settings
+        sdk = import_sdk(settings.docker_host)
+        if sdk.missing is not None or sdk.broken is not None:  # TidyDockerModule said so already
+            raise SdkError(f"The Docker SDK for Python did not import: {sdk.broken or sdk.missing}")
         check_ssh_transport(settings.docker_host, hasattr(docker.transport, "SSHHTTPAdapter"), sdk_version())
         kwargs = api_client_kwargs({"use_ssh_client": settings.use_ssh_client, "max_pool_size": max_pool_size},
                                    inspect.signature(docker.APIClient.__init__).parameters, sdk_version())
@@ -164,7 +209,7 @@ class EngineClient:
                                     ca_cert=settings.ca_path if settings.validate_certs else None,
                                     verify=settings.validate_certs)
 
-    def _tls_adapter(self, max_pool_size: int) -> _TlsAdapter:
+    def _tls_adapter(self, max_pool_size: int) -> t.Any:
         settings = self.settings
         # A CA file, True for the system's CA pool (validate_certs without ca_path), or False (tls alone).
         verify: bool | str = (settings.ca_path or True) if settings.validate_certs else False

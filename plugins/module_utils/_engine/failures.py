@@ -25,12 +25,6 @@ from ansible_collections.tidy.docker.plugins.module_utils._errors import (
     TlsError,
 )
 
-try:
-    import docker.errors
-    import requests.exceptions
-except ImportError:  # pragma: no cover - _engine.client reports a missing or broken SDK before any call
-    pass
-
 _START_ENGINE = "Start the engine, or point docker_host (or DOCKER_HOST) at a running one."
 # marker in the error text -> (cause, fix)
 _UNREACHABLE_REASONS: tuple[tuple[str, str, str], ...] = (
@@ -99,6 +93,8 @@ _UNKNOWN_HOST_KEY = ("the ssh server's host key is not in known_hosts",
 
 def _ssh_failure(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable | None:
     """Why an ssh:// connection failed, when the exception tells; None to translate it otherwise."""
+    import requests.exceptions  # loaded with the SDK that raised exc (see translate_error)
+
     text = str(exc)
     if type(exc).__module__.split(".")[0] == "paramiko":
         reason = _PARAMIKO_REASONS.get(type(exc).__name__) or (
@@ -129,6 +125,13 @@ def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDoc
     if isinstance(exc, TidyDockerError):
         return exc
     host = settings.docker_host
+    try:
+        # Imported here, not with this file: _engine.client imports the SDK once it knows the
+        # address (import_sdk), and every exception that reaches this point came from the SDK.
+        import docker.errors
+        import requests.exceptions
+    except ImportError:  # pragma: no cover - _engine.client reports a missing or broken SDK before any call
+        return EngineError(f"Unexpected error talking to the Docker engine at {host}: {exc!r}", docker_host=host)
     ssh_failure = _ssh_failure(exc, settings) if host.startswith("ssh://") else None
     if ssh_failure is not None:
         return ssh_failure

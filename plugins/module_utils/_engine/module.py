@@ -15,10 +15,9 @@ import typing as t
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import (
-    DOCKER_BROKEN_IMPORT,
-    DOCKER_IMPORT_ERROR,
     EngineClient,
     broken_sdk_error,
+    import_sdk,
     sdk_version,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import (
@@ -39,9 +38,10 @@ class TidyDockerModule(AnsibleModule):
     def __init__(self, argument_spec: dict[str, dict[str, t.Any]], **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=docker_argument_spec(argument_spec), **kwargs)
-        if DOCKER_BROKEN_IMPORT is not None:
-            self.fail_with(broken_sdk_error(DOCKER_BROKEN_IMPORT))
-        if DOCKER_IMPORT_ERROR is not None:
+        sdk = import_sdk(str(self.params.get("docker_host") or ""))
+        if sdk.broken is not None:
+            self.fail_with(broken_sdk_error(sdk.broken))
+        if sdk.missing is not None:
             # Not missing_required_lib(): its text does not say how to install the SDK on a node.
             self.fail_with(missing_sdk_error(sys.executable))
         try:

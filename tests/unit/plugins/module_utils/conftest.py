@@ -8,11 +8,16 @@ import typing as t
 
 import pytest
 
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import import_sdk
 from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import (
     DOCKER_CONNECTION_SPEC,
     ConnectionSettings,
 )
 from ansible_collections.tidy.docker.tests.unit.plugins.module_utils import engine_data
+
+# A module imports the SDK when it knows its address; the unit tests use every transport, ssh://
+# included, and make clients without a module, so the SDK is imported whole once, here.
+import_sdk("ssh://unit-tests")
 
 
 @pytest.fixture

@@ -297,8 +297,35 @@ def test_module_refuses_an_sdk_older_than_4_1_0(module_args, monkeypatch, capsys
 
 
 def test_module_explains_an_sdk_that_does_not_import(module_args, monkeypatch, capsys):
-    monkeypatch.setattr(module_module, "DOCKER_BROKEN_IMPORT", "ModuleNotFoundError: No module named 'distutils'")
+    monkeypatch.setattr(module_module, "import_sdk",
+                        lambda host: client_module.SdkImport(missing="Traceback ...",
+                                                             broken="ModuleNotFoundError: No module named 'distutils'"))
     result = module_failure(capsys)
     assert "installed but does not import" in result["msg"]
     assert "No module named 'distutils'" in result["msg"]
     assert "exception" not in result
+
+
+# In a fresh interpreter (this one imported the SDK whole): a module whose docker_host is not ssh://
+# imports the SDK without paramiko, and leaves paramiko importable afterwards.
+_FRESH_IMPORT = """
+import json, sys
+from ansible_collections.tidy.docker.plugins.module_utils._engine import client
+outcome = client.import_sdk(sys.argv[1])
+loaded = "paramiko" in sys.modules
+ssh = hasattr(client.docker.transport, "SSHHTTPAdapter")
+import paramiko
+print(json.dumps([outcome.missing, outcome.broken, loaded, ssh, client.import_sdk("ssh://other") is outcome]))
+"""
+
+
+@pytest.mark.parametrize(("host", "with_ssh"), [("unix:///run/docker.sock", False), ("tcp://engine:2376", False),
+                                               ("ssh://deploy@engine", True), ("SSH://deploy@engine", True)])
+def test_the_sdk_loads_its_ssh_transport_only_for_ssh_addresses(host, with_ssh):
+    pytest.importorskip("paramiko")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _FRESH_IMPORT, host], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": ":".join(sys.path)})
+    assert json.loads(done.stdout) == [None, None, with_ssh, with_ssh, True]
