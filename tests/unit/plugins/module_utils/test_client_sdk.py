@@ -319,8 +319,11 @@ print(json.dumps([outcome.missing, outcome.broken, loaded, ssh, client.import_sd
 """
 
 
-@pytest.mark.parametrize(("host", "with_ssh"), [("unix:///run/docker.sock", False), ("tcp://engine:2376", False),
-                                               ("ssh://deploy@engine", True), ("SSH://deploy@engine", True)])
+@pytest.mark.parametrize(
+    ("host", "with_ssh"),
+    [("unix:///run/docker.sock", False), ("tcp://engine:2376", False), ("ssh://deploy@engine", True),
+     ("SSH://deploy@engine", True)],
+)
 def test_the_sdk_loads_its_ssh_transport_only_for_ssh_addresses(host, with_ssh):
     pytest.importorskip("paramiko")
     import subprocess
