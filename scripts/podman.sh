@@ -21,6 +21,9 @@
 #    (scripts/registry.sh) speak plain http on loopback, which dockerd allows by default.
 #  - storage: overlay, else vfs (PODMAN_STORAGE_DRIVER forces one).
 #  - init: Docker's --init is catatonit for Podman (package catatonit).
+#  - run root: Podman refuses one longer than 50 characters, so when DIR/runroot would be,
+#    it is a short directory of its own ($TMPDIR or /tmp/tidy-podrun.XXXXXX, its path in
+#    DIR/runroot.path, marked with DIR's path), which stop removes with DIR.
 # Environment: PODMAN_TIMEOUT (seconds to wait for the service to answer, default 30),
 # PODMAN (binary, default "podman"), DOCKER (client used to check it answers, default "docker"),
 # PODMAN_STORAGE_DRIVER (overlay or vfs; default: overlay, then vfs if overlay will not start).
@@ -52,6 +55,12 @@ log=$dir/podman.log
 conf=$dir/conf
 graph=$dir/root
 runroot=$dir/runroot
+RUNROOT_MAX=50               # podman: "the specified runroot is longer than 50 characters"
+RUNROOT_MARKER=.tidy-podman-runroot
+# A run root made outside DIR by an earlier start (see choose_runroot).
+if [ -f "$dir/runroot.path" ]; then
+    runroot=$(cat "$dir/runroot.path")
+fi
 tmp=$dir/tmp
 runc_state=$dir/runc
 
@@ -151,14 +160,36 @@ terminate() {
     sleep 0.2
 }
 
-mounts_under() {
-    # Mount points (field 5 of mountinfo) under $dir, deepest first. Octal escapes decoded.
+mounts_under() {  # [DIR]
+    # Mount points (field 5 of mountinfo) under DIR (default $dir), deepest first. Octal escapes decoded.
+    local under=${1:-$dir}
     awk '{print $5}' /proc/self/mountinfo | while IFS= read -r m; do
         m=$(printf '%b' "$m")
         case $m in
-            "$dir"/*|"$dir") echo "$m" ;;
+            "$under"/*|"$under") echo "$m" ;;
         esac
     done | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-
+}
+
+# The run root: DIR/runroot when that is short enough for Podman, else a short directory of
+# its own, marked with DIR's path so that stop deletes only the one this DIR made.
+choose_runroot() {
+    local base=${TMPDIR:-/tmp}
+    outside_runroot && return 0      # an earlier start's, still ours
+    runroot=$dir/runroot
+    [ ${#runroot} -le $RUNROOT_MAX ] && return 0
+    # the template adds 20 characters ("/tidy-podrun.XXXXXX")
+    [ -d "$base" ] && [ $((${#base} + 19)) -le $RUNROOT_MAX ] || base=/tmp
+    runroot=$(mktemp -d "$base/tidy-podrun.XXXXXX") || die "cannot make a run root under $base"
+    echo "$dir" >"$runroot/$RUNROOT_MARKER"
+    echo "$runroot" >"$dir/runroot.path"
+}
+
+# The run root outside DIR, if this DIR made one (its marker names DIR).
+outside_runroot() {
+    [ -f "$dir/runroot.path" ] || return 1
+    [ -n "$runroot" ] && [ "$runroot" != "$dir/runroot" ] || return 1
+    [ "$(cat "$runroot/$RUNROOT_MARKER" 2>/dev/null)" = "$dir" ] || return 1
 }
 
 write_config() {
@@ -257,23 +288,27 @@ start() {
     fi
     mkdir -p "$dir"
     : >"$dir/$MARKER"
+    choose_runroot
     for driver in ${PODMAN_STORAGE_DRIVER:-overlay vfs}; do
         if launch "$driver"; then
             return 0
         fi
         # A failed overlay start may leave its mounts; start the next driver on a clean root.
         umount_all
+        outside_runroot && umount_all "$runroot"
         rm -rf --one-file-system "$graph" "$runroot" "$tmp"
+        mkdir -p "$runroot"
+        [ "$runroot" = "$dir/runroot" ] || echo "$dir" >"$runroot/$RUNROOT_MARKER"
     done
     die "the Podman service did not start with any storage driver (${PODMAN_STORAGE_DRIVER:-overlay vfs})"
 }
 
-umount_all() {
+umount_all() {  # [DIR]
     local m rc=0
     while IFS= read -r m; do
         [ -n "$m" ] || continue
         umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || { echo "podman.sh: cannot unmount $m" >&2; rc=1; }
-    done < <(mounts_under)
+    done < <(mounts_under "${1:-$dir}")
     return $rc
 }
 
@@ -312,7 +347,7 @@ stop() {
     #    Again while any is left: an exit command may have started the next round.
     local round
     for round in 1 2 3 4 5; do
-        left=$(pids_with "$dir/" | tr '\n' ' ')
+        left=$({ pids_with "$dir/"; if outside_runroot; then pids_with "$runroot/"; fi; } | sort -u | tr '\n' ' ')
         [ -n "${left// /}" ] || break
         [ "$round" -lt 5 ] || { echo "podman.sh: processes under $dir keep coming back: $left" >&2; rc=1; }
         # shellcheck disable=SC2086
@@ -327,8 +362,13 @@ stop() {
             runc --root "$runc_state" delete --force "$c" >/dev/null 2>&1 || true
         done
     fi
-    # 4. Unmount what is left (overlay layers, the graph root's own bind mount, shm), deepest first.
+    # 4. Unmount what is left (overlay layers, the graph root's own bind mount, shm), deepest
+    #    first; and the run root made outside DIR, then delete it.
     umount_all || rc=1
+    if outside_runroot; then
+        umount_all "$runroot" || rc=1
+        rm -rf --one-file-system "$runroot" || { echo "podman.sh: could not remove $runroot" >&2; rc=1; }
+    fi
     # 5. Delete the directory (never crossing into another file system).
     if ! rm -rf --one-file-system "$dir" 2>/dev/null; then
         sleep 0.5
