@@ -3,7 +3,8 @@
 # and the unit and integration tests again under the oldest supported ansible-core (core216).
 #
 #   scripts/test.sh                              all stages (engine only if tests/engine exists,
-#                                                molecule only if extensions/molecule exists)
+#                                                molecule only if extensions/molecule exists;
+#                                                podman always)
 #   STAGES="units integration" scripts/test.sh   a subset (order is always sanity, lint, units,
 #                                                integration, core216, engine, compat, connections,
 #                                                molecule, podman)
@@ -41,7 +42,8 @@
 # seeded like the Docker engine, the same registry; integration_config.yml says
 # tidy_test_engine: podman (docker in the Docker stages), the scenario gets TIDY_TEST_ENGINE=podman
 # and starts a Podman service of its own. Its results are counted as podman-integration and
-# podman-molecule; the service is stopped at the end of the stage (and on exit). On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
+# podman-molecule; the service is stopped at the end of the stage (and on exit).
+# On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
 # Results (junit, logs) are copied to tests/output/ of the checkout.
 # The last line is `summary: N passed, M failed`; the exit code is non-zero on any failure.
 set -uo pipefail
