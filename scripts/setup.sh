@@ -3,8 +3,9 @@
 #
 #  1. system packages docker.io, busybox-static, docker-registry, debootstrap (the fleet's
 #     host images), openssh-client (Ansible's SSH to the fleet), openssh-server and openssl
-#     (tests/connections: an sshd and TLS certificates of its own) (apt, only when one is
-#     missing and we are root; their services are not started by the install)
+#     (tests/connections: an sshd and TLS certificates of its own), podman and catatonit (the
+#     podman stage: a private Podman service, whose --init is catatonit) (apt, only when one
+#     is missing and we are root; their services are not started by the install)
 #  2. .venv with tests/requirements.txt, and .venv-core216 with tests/requirements-core216.txt
 #     (the oldest ansible-core that requires_ansible admits, for the core216 stage of
 #     scripts/test.sh); each skipped when its stamp shows it is current
@@ -21,7 +22,7 @@ VENV=${VENV:-$ROOT/.venv}
 VENV_CORE216=${VENV_CORE216:-$ROOT/.venv-core216}
 LOGDIR=$ROOT/.tmp
 LOG=$LOGDIR/setup.log
-APT_PACKAGES=(docker.io busybox-static docker-registry debootstrap openssh-client openssh-server openssl)
+APT_PACKAGES=(docker.io busybox-static docker-registry debootstrap openssh-client openssh-server openssl podman catatonit)
 
 say() { echo "setup: $*"; }
 fail() {
@@ -49,6 +50,8 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(ssh)
 [ -x /usr/sbin/sshd ] || missing+=(sshd)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v catatonit >/dev/null 2>&1 || [ -x /usr/libexec/podman/catatonit ] || missing+=(catatonit)
 if command -v dpkg-query >/dev/null 2>&1; then
     # The base image needs the *static* busybox; the dynamic one would not run FROM scratch.
     dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
@@ -85,7 +88,7 @@ if [ ${#missing[@]} -gt 0 ] || [ "${SETUP_FORCE_APT:-}" = 1 ]; then
         say "WARNING: missing ${missing[*]}; as root run: apt-get install -y ${APT_PACKAGES[*]} ${extra_packages[*]}" >&2
     fi
 else
-    say "system packages present (dockerd, docker, busybox-static, docker-registry, debootstrap, ssh, sshd, openssl)"
+    say "system packages present (dockerd, docker, busybox-static, docker-registry, debootstrap, ssh, sshd, openssl, podman, catatonit)"
 fi
 
 # ---------------------------------------------------------------- 2. virtualenvs

@@ -3,15 +3,20 @@
 # and the unit and integration tests again under the oldest supported ansible-core (core216).
 #
 #   scripts/test.sh                              all stages (engine only if tests/engine exists,
-#                                                molecule only if extensions/molecule exists)
+#                                                molecule only if extensions/molecule exists;
+#                                                podman always)
 #   STAGES="units integration" scripts/test.sh   a subset (order is always sanity, lint, units,
-#                                                integration, core216, engine, molecule)
+#                                                integration, core216, engine, compat, connections,
+#                                                molecule, podman)
 #   STAGES=integration scripts/test.sh image_info
 #                                                extra arguments go to the one selected stage:
 #                                                ansible-test sanity / pytest tests/unit /
 #                                                ansible-test integration / pytest tests/engine /
 #                                                molecule scenario names (default: all);
-#                                                core216: integration targets
+#                                                core216: integration targets; podman: integration
+#                                                targets (then no Molecule, unless PODMAN_PARTS says)
+#   PODMAN_PARTS="integration molecule"          what the podman stage runs (default: both; only
+#                                                integration when targets are named)
 #   SANITY_ARGS=... UNITS_ARGS=... INTEGRATION_ARGS=... ENGINE_ARGS=... MOLECULE_ARGS=...
 #                                                extra arguments per stage, with any STAGES
 #                                                (core216 takes UNITS_ARGS and INTEGRATION_ARGS)
@@ -31,7 +36,14 @@
 # on the same engine; its results are counted as core216-units and core216-integration. The molecule stage runs each scenario of extensions/molecule/ with `molecule test`
 # (ANSIBLE_COLLECTIONS_PATH=WORK); the scenarios start and stop private engines of their own
 # under TMPDIR (WORK/tmp), and whatever a failed scenario leaves is stopped after it. Every
-# stage runs even when an earlier one failed. On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
+# stage runs even when an earlier one failed.
+# The podman stage runs the integration targets and the clean_host scenario again, against
+# Podman's Docker-compatible API: a private Podman service in WORK/podman (scripts/podman.sh),
+# seeded like the Docker engine, the same registry; integration_config.yml says
+# tidy_test_engine: podman (docker in the Docker stages), the scenario gets TIDY_TEST_ENGINE=podman
+# and starts a Podman service of its own. Its results are counted as podman-integration and
+# podman-molecule; the service is stopped at the end of the stage (and on exit).
+# On exit, Ctrl-C or TERM everything started here is stopped and WORK removed.
 # Results (junit, logs) are copied to tests/output/ of the checkout.
 # The last line is `summary: N passed, M failed`; the exit code is non-zero on any failure.
 set -uo pipefail
@@ -45,6 +57,8 @@ DEFAULT_STAGES="sanity lint units integration core216"
 [ -d "$ROOT/tests/compat" ] && DEFAULT_STAGES+=" compat"
 [ -d "$ROOT/tests/connections" ] && DEFAULT_STAGES+=" connections"
 [ -d "$ROOT/extensions/molecule" ] && DEFAULT_STAGES+=" molecule"
+# Always: scripts/setup.sh installs podman, and a machine without it should fail, not skip.
+DEFAULT_STAGES+=" podman"
 STAGES=${STAGES:-$DEFAULT_STAGES}
 read -r -a SANITY_EXTRA <<<"${SANITY_ARGS:-}"
 read -r -a UNITS_EXTRA <<<"${UNITS_ARGS:-}"
@@ -56,8 +70,8 @@ unset DOCKER_HOST DOCKER_CONTEXT
 selected=()
 for stage in $STAGES; do
     case $stage in
-        sanity|lint|units|integration|core216|engine|compat|connections|molecule) selected+=("$stage") ;;
-        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, core216, engine, compat, connections, molecule)" >&2; exit 2 ;;
+        sanity|lint|units|integration|core216|engine|compat|connections|molecule|podman) selected+=("$stage") ;;
+        *) echo "test.sh: unknown stage '$stage' (STAGES takes sanity, lint, units, integration, core216, engine, compat, connections, molecule, podman)" >&2; exit 2 ;;
     esac
 done
 [ ${#selected[@]} -gt 0 ] || { echo "test.sh: STAGES is empty" >&2; exit 2; }
@@ -67,7 +81,7 @@ if [ $# -gt 0 ]; then
     case ${selected[0]} in
         sanity) SANITY_EXTRA+=("$@") ;;
         units) UNITS_EXTRA+=("$@") ;;
-        integration|core216) INTEGRATION_EXTRA+=("$@") ;;
+        integration|core216|podman) INTEGRATION_EXTRA+=("$@") ;;
         engine|compat|connections) ENGINE_EXTRA+=("$@") ;;
         molecule) MOLECULE_EXTRA+=("$@") ;;
         lint) echo "test.sh: the lint stage takes no arguments" >&2; exit 2 ;;
@@ -78,6 +92,7 @@ WORK=
 CHILD=
 ENGINE=
 REGISTRY_DIR=
+PODMAN_DIR=
 COLL=
 HOST_IMAGES=
 T_START=$SECONDS
@@ -157,6 +172,12 @@ cleanup() {
     if [ -n "$REGISTRY_DIR" ] && [ -e "$REGISTRY_DIR" ]; then
         bash "$ROOT/scripts/registry.sh" stop "$REGISTRY_DIR" || echo "test.sh: WARNING: stopping the registry in $REGISTRY_DIR failed" >&2
     fi
+    # The podman stage's service (normally stopped at the end of the stage), before
+    # kill_leftovers: its conmon processes name WORK, and killing them first would leave the
+    # service's containers to podman.sh's slower path.
+    if [ -n "$PODMAN_DIR" ] && [ -e "$PODMAN_DIR" ]; then
+        bash "$ROOT/scripts/podman.sh" stop "$PODMAN_DIR" >/dev/null || echo "test.sh: WARNING: stopping the Podman service in $PODMAN_DIR failed" >&2
+    fi
     # Whatever still uses WORK but the engine (so nothing talks to the engine any more),
     # then the engine, then anything at all left in WORK.
     [ -n "$WORK" ] && [ -d "$WORK" ] && kill_leftovers "$WORK/engine/"
@@ -175,7 +196,7 @@ cleanup() {
 }
 
 # Engines and registries the Molecule scenarios started under WORK/tmp/tidy-molecule (each
-# directory carries the marker engine.sh or registry.sh writes): normally their destroy step
+# directory carries the marker engine.sh, podman.sh or registry.sh writes): normally their destroy step
 # stopped them; this catches a scenario that failed or was interrupted before it.
 stop_scenario_engines() {
     local marker dir
@@ -186,10 +207,13 @@ stop_scenario_engines() {
             */.tidy-engine)
                 echo "test.sh: stopping the engine a scenario left in $dir" >&2
                 bash "$ROOT/scripts/engine.sh" stop "$dir" >/dev/null || echo "test.sh: WARNING: stopping the engine in $dir failed" >&2 ;;
+            */.tidy-podman)
+                echo "test.sh: stopping the Podman service a scenario left in $dir" >&2
+                bash "$ROOT/scripts/podman.sh" stop "$dir" >/dev/null || echo "test.sh: WARNING: stopping the Podman service in $dir failed" >&2 ;;
             */.tidy-registry)
                 bash "$ROOT/scripts/registry.sh" stop "$dir" || echo "test.sh: WARNING: stopping the registry in $dir failed" >&2 ;;
         esac
-    done < <(find "$WORK/tmp/tidy-molecule" -maxdepth 3 \( -name .tidy-engine -o -name .tidy-registry \) 2>/dev/null)
+    done < <(find "$WORK/tmp/tidy-molecule" -maxdepth 3 \( -name .tidy-engine -o -name .tidy-podman -o -name .tidy-registry \) 2>/dev/null)
     return 0
 }
 
@@ -356,16 +380,27 @@ fi
 # One engine (and registry) for the integration and engine stages, started on first use.
 ENGINE_STATE=   # empty: not started; ok; or why it is unusable
 HOST=
+REGISTRY_STATE= # the same for the registry, which the podman stage shares
+ensure_registry() {
+    if [ -z "$REGISTRY_STATE" ]; then
+        REGISTRY_DIR=$WORK/registry
+        if run "$WORK/registry.address" bash "$ROOT/scripts/registry.sh" start "$REGISTRY_DIR"; then
+            REGISTRY_STATE=ok
+        else
+            REGISTRY_STATE="the private registry did not start"
+        fi
+    fi
+    [ "$REGISTRY_STATE" = ok ]
+}
 ensure_engine() {
     if [ -z "$ENGINE_STATE" ]; then
         ENGINE=$WORK/engine
-        REGISTRY_DIR=$WORK/registry
         HOST=unix://$ENGINE/docker.sock
         echo "== private engine, registry and fixtures"
         if ! run - bash "$ROOT/scripts/engine.sh" start "$ENGINE"; then
             ENGINE_STATE="the private Docker engine did not start"
-        elif ! run "$WORK/registry.address" bash "$ROOT/scripts/registry.sh" start "$REGISTRY_DIR"; then
-            ENGINE_STATE="the private registry did not start"
+        elif ! ensure_registry; then
+            ENGINE_STATE=$REGISTRY_STATE
         elif ! run - "$PY" "$ROOT/scripts/seed.py" --docker-host "$HOST" --profile test; then
             ENGINE_STATE="seeding the engine failed"
         else
@@ -376,21 +411,19 @@ ensure_engine() {
 }
 
 # ------------------------------------------------------------------ integration
-# integration_stage STAGE [VAR=VALUE...]: ansible-test integration --local against the private
-# engine, run under `env VAR=VALUE...` (core216: its venv first on PATH).
-integration_stage() {
-    local stage=$1 rc t0=$SECONDS
-    shift
-    if ! ensure_engine; then
-        record_failure "$stage" $((SECONDS - t0)) "$ENGINE_STATE"
-        return
-    fi
+# run_integration STAGE T0 DOCKER_HOST ENGINE_KIND [VAR=VALUE...]: write integration_config.yml
+# for that engine (tidy_test_engine: docker or podman, so targets can tell) and the registry,
+# run ansible-test integration --local under `env VAR=VALUE...`, record the result.
+run_integration() {
+    local stage=$1 t0=$2 docker_host=$3 kind=$4 rc
+    shift 4
     mkdir -p tests/integration
     cat >tests/integration/integration_config.yml <<EOF
 # written by scripts/test.sh: the private engine and registry of this run
-docker_host: $HOST
+docker_host: $docker_host
 registry: $(tail -n 1 "$WORK/registry.address")
 tidy_test_image: tidy-test/busybox:latest
+tidy_test_engine: $kind
 EOF
     echo "== $stage: ansible-test integration --python $PYVER --local ${INTEGRATION_EXTRA[*]}"
     # --allow-destructive: the targets only touch the private engine of this run.
@@ -398,6 +431,18 @@ EOF
         --continue-on-error --allow-destructive --color no "${INTEGRATION_EXTRA[@]}"
     rc=$?
     record "$stage" "$rc" "$LOGS/$stage.log" $((SECONDS - t0)) integration
+}
+
+# integration_stage STAGE [VAR=VALUE...]: ansible-test integration --local against the private
+# Docker engine, run under `env VAR=VALUE...` (core216: its venv first on PATH).
+integration_stage() {
+    local stage=$1 t0=$SECONDS
+    shift
+    if ! ensure_engine; then
+        record_failure "$stage" $((SECONDS - t0)) "$ENGINE_STATE"
+        return
+    fi
+    run_integration "$stage" "$t0" "$HOST" docker "$@"
 }
 
 if wants integration; then
@@ -491,6 +536,70 @@ if wants molecule; then
         done
         record molecule 0 "$LOGS/molecule.results" $((SECONDS - t0))
     fi
+fi
+
+# ------------------------------------------------------------------ podman
+# The integration targets and the clean_host scenario again, on Podman's Docker-compatible API
+# (issue 15). A private service in WORK/podman (scripts/podman.sh), seeded like the Docker
+# engine; the registry is the one the Docker stages use (podman.sh marks loopback registries
+# insecure). The scenario starts a Podman service of its own (TIDY_TEST_ENGINE=podman).
+podman_integration() {
+    local t0=$SECONDS podman_host
+    PODMAN_DIR=$WORK/podman
+    podman_host=unix://$PODMAN_DIR/podman.sock
+    echo "== podman: private Podman service, registry and fixtures"
+    if ! command -v podman >/dev/null 2>&1; then
+        record_failure podman-integration 0 "podman is not installed (scripts/setup.sh installs podman and catatonit)"
+        return
+    fi
+    if ! run - bash "$ROOT/scripts/podman.sh" start "$PODMAN_DIR"; then
+        record_failure podman-integration $((SECONDS - t0)) "the private Podman service did not start"
+    elif ! ensure_registry; then
+        record_failure podman-integration $((SECONDS - t0)) "$REGISTRY_STATE"
+    elif ! run - "$PY" "$ROOT/scripts/seed.py" --docker-host "$podman_host" --profile test; then
+        record_failure podman-integration $((SECONDS - t0)) "seeding the Podman service failed"
+    else
+        run_integration podman-integration "$t0" "$podman_host" podman
+    fi
+    # Done with it (the last user of the service): stop it now rather than on exit.
+    if [ -e "$PODMAN_DIR" ]; then
+        bash "$ROOT/scripts/podman.sh" stop "$PODMAN_DIR" || echo "test.sh: WARNING: stopping the Podman service in $PODMAN_DIR failed" >&2
+    fi
+}
+
+podman_molecule() {
+    local t0=$SECONDS
+    : >"$LOGS/podman-molecule.results"
+    if [ ! -f extensions/molecule/clean_host/molecule.yml ]; then
+        record_failure podman-molecule 0 "no extensions/molecule/clean_host scenario"
+        return
+    fi
+    echo "== podman-molecule: TIDY_TEST_ENGINE=podman molecule test -s clean_host"
+    run "$LOGS/molecule-podman-clean_host.log" env ANSIBLE_COLLECTIONS_PATH="$WORK" NO_COLOR=1 \
+        TIDY_TEST_ENGINE=podman MOLECULE_EPHEMERAL_DIRECTORY="$WORK/molecule/podman-clean_host" \
+        molecule test -s clean_host
+    echo "clean_host $?" >>"$LOGS/podman-molecule.results"
+    stop_scenario_engines
+    record podman-molecule 0 "$LOGS/podman-molecule.results" $((SECONDS - t0)) molecule
+}
+
+if wants podman; then
+    # Named targets alone mean just those; PODMAN_PARTS picks the parts explicitly.
+    if [ -n "${PODMAN_PARTS:-}" ]; then
+        podman_parts=" $PODMAN_PARTS "
+    elif [ ${#INTEGRATION_EXTRA[@]} -gt 0 ]; then
+        podman_parts=" integration "
+    else
+        podman_parts=" integration molecule "
+    fi
+    for part in $podman_parts; do
+        case $part in
+            integration|molecule) ;;
+            *) record_failure podman 0 "unknown part '$part' in PODMAN_PARTS (it takes integration, molecule)" ;;
+        esac
+    done
+    [[ $podman_parts == *" integration "* ]] && podman_integration
+    [[ $podman_parts == *" molecule "* ]] && podman_molecule
 fi
 
 echo
