@@ -8,12 +8,12 @@ VENV    ?= $(CURDIR)/.venv
 SANDBOX := $(CURDIR)/.sandbox
 ARGS    ?=
 
-.PHONY: help setup test sanity lint units integration core216 engine compat connections molecule sandbox sandbox-stop demo bench build docs clean
+.PHONY: help setup test sanity lint units integration core216 engine compat connections molecule podman sandbox sandbox-stop demo bench build docs clean
 
 help:
 	@echo "make setup         install docker.io, busybox-static, docker-registry, debootstrap, ssh (apt), .venv, .venv-core216, ansible-test stand-in"
-	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, compat, connections, molecule (scripts/test.sh)"
-	@echo "make sanity|lint|units|integration|core216|engine|compat|connections|molecule [ARGS=...]   one stage"
+	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, compat, connections, molecule, podman (scripts/test.sh)"
+	@echo "make sanity|lint|units|integration|core216|engine|compat|connections|molecule|podman [ARGS=...]   one stage"
 	@echo "                   (lint: ansible-lint production profile, antsibull-docs, antsibull-changelog;"
 	@echo "                    molecule: the scenarios of extensions/molecule/, ARGS=fleet for one)"
 	@echo "make sandbox       persistent private engine in .sandbox/ seeded with clutter; prints the exports to use it"
@@ -30,7 +30,7 @@ setup:
 test:
 	@bash scripts/test.sh $(ARGS)
 
-sanity lint units integration core216 engine compat connections molecule:
+sanity lint units integration core216 engine compat connections molecule podman:
 	@STAGES=$@ bash scripts/test.sh $(ARGS)
 
 sandbox: setup
