@@ -11,7 +11,7 @@ ARGS    ?=
 .PHONY: help setup test sanity lint units integration core216 engine compat connections molecule podman sandbox sandbox-stop demo bench build docs clean
 
 help:
-	@echo "make setup         install docker.io, busybox-static, docker-registry, debootstrap, ssh (apt), .venv, .venv-core216, ansible-test stand-in"
+	@echo "make setup         install docker.io, busybox-static, docker-registry, debootstrap, ssh, podman, catatonit (apt), .venv, .venv-core216, ansible-test stand-in"
 	@echo "make test          the whole suite: sanity, lint, units, integration, core216, engine, compat, connections, molecule, podman (scripts/test.sh)"
 	@echo "make sanity|lint|units|integration|core216|engine|compat|connections|molecule|podman [ARGS=...]   one stage"
 	@echo "                   (lint: ansible-lint production profile, antsibull-docs, antsibull-changelog;"
