@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.tidy.docker.plugins.module_utils._podman import familiar_name
 from ansible_collections.tidy.docker.plugins.module_utils._units import (
     epoch_to_datetime,
     format_size,
@@ -62,11 +63,12 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
 
 
 def repo_tags(raw: t.Mapping[str, t.Any]) -> list[str]:
-    return [tag for tag in raw.get("RepoTags") or [] if tag != _NONE_TAG]
+    """The tags as Docker names them (Podman qualifies Docker Hub's: ``docker.io/library/...``)."""
+    return [familiar_name(str(tag)) for tag in raw.get("RepoTags") or [] if tag != _NONE_TAG]
 
 
 def repo_digests(raw: t.Mapping[str, t.Any]) -> list[str]:
-    return [digest for digest in raw.get("RepoDigests") or [] if digest != _NONE_DIGEST]
+    return [familiar_name(str(digest)) for digest in raw.get("RepoDigests") or [] if digest != _NONE_DIGEST]
 
 
 def users_by_image(containers: t.Iterable[t.Mapping[str, t.Any]]) -> dict[str, list[Record]]:

@@ -212,7 +212,6 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._errors import PartialFailure
-from ansible_collections.tidy.docker.plugins.module_utils._info_reads import engine_product
 from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import (
     Truncation,
     TruncationInterrupted,
@@ -244,7 +243,7 @@ def truncate_logs(module: TidyDockerModule) -> dict[str, t.Any]:
                               stop.outcome.freed)
             raise PartialFailure(interrupted_message(stop.cause.message, len(stop.outcome.truncated), stop.planned), done,
                                  **stop.cause.context) from None
-    product, version = engine_product(client.engine_version), client.engine_version.get("Version")
+    product, version = client.engine, client.engine_version.get("Version")
     for warning in log_warnings(outcome.truncated, outcome.kept, client.settings.docker_host,
                                 f"{product.capitalize()} {version}", stalls_readers(product, version)):
         module.warn(warning)

@@ -37,6 +37,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.sdk_compat imp
     check_ssh_transport,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._errors import ApiVersionError, SdkError
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, docker_disk_usage, engine_product
 
 DOCKER_IMPORT_ERROR: str | None
 # Why the import failed when the SDK is installed but cannot load (e.g. SDK < 6.0 on Python 3.12+,
@@ -144,6 +145,9 @@ class EngineClient:
         except Exception as exc:
             raise translate_error(exc, settings) from exc
         self.api_version = self._negotiate(self.engine_version)
+        # ``docker`` or ``podman``, from the version answer already read: where Podman's compatible
+        # API means something else, the reads turn its answers into Docker's meaning (_podman.py).
+        self.engine = engine_product(self.engine_version)
         # The SDK has no public setter; this is what its own "auto" mode does internally.
         self.api._version = self.api_version
         host = settings.docker_host
@@ -271,6 +275,19 @@ class EngineClient:
                 connection.close()
             self._idle.clear()
         self.api.close()
+
+
+def disk_usage(client: EngineClient) -> dict[str, t.Any]:
+    """The engine's ``/system/df`` answer, as Docker means it on either engine.
+
+    On Podman the images and the containers come from their listings instead (two more calls),
+    whose ids, tags and parents are right where Podman's df answer is not (``docker_disk_usage``).
+    """
+    df = dict(client.call(client.api.df))
+    if client.engine != PODMAN:
+        return df
+    return docker_disk_usage(df, client.call(client.api.images, all=True),
+                             client.call(client.api.containers, all=True, size=True))
 
 
 def sdk_version() -> str:

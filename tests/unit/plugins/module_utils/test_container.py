@@ -968,6 +968,7 @@ class FakeClient:
         self.api = api
         self.settings = type("Settings", (), {"docker_host": "unix:///fake/docker.sock", "timeout": 60})()
         self.engine_version = {"ApiVersion": api_version}
+        self.engine = "docker"
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
         return method(*args, **kwargs)
