@@ -27,6 +27,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
     parse_volume,
     port_bindings_from_engine,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, engine_added_env
 
 # The engine gives a container this PATH when its image sets none.
 ENGINE_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -122,16 +123,23 @@ def _inherited(image_inspected: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
     }
 
 
-def observe_container(inspected: t.Mapping[str, t.Any],
-                      image_inspected: t.Mapping[str, t.Any] | None = None) -> ObservedContainer:
-    """The compared settings of an existing container, and what its image supplied.
+def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mapping[str, t.Any] | None = None,
+                      engine: str = DOCKER) -> ObservedContainer:
+    """The compared settings of an existing container, and what its image (or engine) supplied.
 
     ``image_inspected`` is the inspect of the image the container runs (by id);
     None when that image is gone, in which case nothing counts as inherited.
+    ``engine``: Podman adds variables of its own to every container's environment, which
+    count as supplied, like the image's, so that only what a task sets is compared.
     """
     config = inspected.get("Config") or {}
     state = inspected.get("State") or {}
     stop_timeout = config.get("StopTimeout")
+    inherited = _inherited(image_inspected)
+    image_env = ((image_inspected or {}).get("Config") or {}).get("Env") or []
+    observed_env = env_dict(config.get("Env"))
+    inherited["inherited_env"].update({name: observed_env[name] for name in
+                                       engine_added_env(engine, config.get("Env") or [], image_env)})
     return ObservedContainer(
         id=str(inspected["Id"]),
         name=str(inspected.get("Name") or "").lstrip("/"),
@@ -145,5 +153,5 @@ def observe_container(inspected: t.Mapping[str, t.Any],
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),
-        **_inherited(image_inspected),
+        **inherited,
     )

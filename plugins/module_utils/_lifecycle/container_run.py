@@ -142,7 +142,7 @@ class ContainerRun:
         if inspected is None:
             return None
         image = find_image(self.client, str(inspected["Image"]), "image")
-        return observe_container(inspected, image)
+        return observe_container(inspected, image, self.client.engine)
 
     def check_network_mode(self) -> None:
         """Catch an unknown network before anything changes: the engine would only refuse it at start."""
