@@ -121,3 +121,15 @@ def engine_added_env(engine: str, observed: t.Iterable[str], image_env: t.Iterab
         return frozenset()
     from_image = set(env_names(image_env))
     return frozenset(name for name in env_names(observed) if name in PODMAN_ADDED_ENV and name not in from_image)
+
+
+def tag_named(reference: str, tags: t.Iterable[str], engine: str) -> str | None:
+    """Which of an image's ``tags`` (Docker's spelling) ``reference`` (``repo:tag``, tag added) names, if any.
+
+    Podman names a locally built or committed image ``localhost/<name>`` and resolves ``<name>``
+    to it, where Docker would look for ``<name>`` on Docker Hub.
+    """
+    candidates = [reference]
+    if engine == PODMAN and not reference.startswith("localhost/"):
+        candidates.append(f"localhost/{reference}")
+    return next((tag for tag in candidates if tag in set(tags)), None)

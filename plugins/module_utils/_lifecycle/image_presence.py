@@ -18,6 +18,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_opera
     pull_image,
     registry_digest,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import familiar_name, tag_named
 from ansible_collections.tidy.docker.plugins.module_utils._records import repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._references import looks_like_id, normalise_reference
 
@@ -61,7 +62,8 @@ def ensure_absent(client: EngineClient, reference: str, force: bool, prune_paren
         return ImageChange({}, {})
     before = image_record(existing)
     tags = repo_tags(existing)
-    by_tag = normalise_reference(reference) in tags
+    tag = tag_named(normalise_reference(reference), tags, client.engine)
+    by_tag = tag is not None
     only_untag = by_tag and len(tags) > 1
     # Untagging one of several tags leaves the image for its containers; only a delete must spare them.
     users = [] if only_untag else containers_using(client, existing["Id"])
@@ -73,9 +75,9 @@ def ensure_absent(client: EngineClient, reference: str, force: bool, prune_paren
         raise Conflict(f"Image {reference} has several tags ({', '.join(tags)}); removing it by id removes them all: "
                        "set force: true, or remove it by tag.", image_id=existing["Id"], repo_tags=tags)
     if check_mode:
-        return _predict_removal(before, normalise_reference(reference) if by_tag else None, tags)
+        return _predict_removal(before, tag, tags)
     answer = client.call(client.api.remove_image, reference, force=force, noprune=not prune_parents)
-    untagged = [str(item["Untagged"]) for item in answer or [] if item.get("Untagged")]
+    untagged = [familiar_name(str(item["Untagged"])) for item in answer or [] if item.get("Untagged")]
     deleted = [str(item["Deleted"]) for item in answer or [] if item.get("Deleted")]
     after = image_record(find_image(client, existing["Id"]))
     actions = (["untagged"] if untagged else []) + (["deleted"] if deleted else [])

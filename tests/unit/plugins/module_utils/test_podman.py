@@ -17,6 +17,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     familiar_name,
     full_image_id,
     layers_size,
+    tag_named,
     top_level_images,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._records import repo_tags
@@ -149,3 +150,14 @@ def test_disk_usage_containers_get_full_image_ids():
 ])
 def test_engine_added_env(engine, observed, image_env, added):
     assert engine_added_env(engine, observed, image_env) == added
+
+
+@pytest.mark.parametrize(("reference", "engine", "tag"), [
+    ("tidy-test/a:1", PODMAN, "tidy-test/a:1"),
+    ("tidy-test/busybox:latest", PODMAN, "localhost/tidy-test/busybox:latest"),  # Podman's name of a local build
+    ("tidy-test/busybox:latest", DOCKER, None),  # Docker would look for it on Docker Hub
+    ("localhost/tidy-test/busybox:latest", DOCKER, "localhost/tidy-test/busybox:latest"),
+    ("tidy-test/a:9", PODMAN, None),
+])
+def test_tag_named(reference, engine, tag):
+    assert tag_named(reference, ["tidy-test/a:1", "localhost/tidy-test/busybox:latest"], engine) == tag
