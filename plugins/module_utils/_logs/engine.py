@@ -29,7 +29,8 @@ def container_logs(client: EngineClient) -> list[ContainerLog]:
     """Every container with its log files on this node: one listing, then concurrent inspects
     (the listing has neither the log's path nor its driver options)."""
     ids = [str(raw["Id"]) for raw in client.call(client.api.containers, all=True)]
-    return [log for log in inspect_many(client, "containers", ids, container_log) if log is not None]
+    return [log for log in inspect_many(client, "containers", ids, lambda data: container_log(data, client.engine))
+            if log is not None]
 
 
 @dataclass
