@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils._podman import familiar_name
+from ansible_collections.tidy.docker.plugins.module_utils._podman import familiar_name, full_image_id
 from ansible_collections.tidy.docker.plugins.module_utils._units import (
     epoch_to_datetime,
     format_size,
@@ -39,7 +39,7 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
     record: Record = {
         "id": inspected["Id"],
         "name": container_name(inspected),
-        "image": config.get("Image"),
+        "image": familiar_name(str(config["Image"])) if config.get("Image") else config.get("Image"),
         "image_id": inspected.get("Image"),
         "command": [inspected.get("Path")] + list(inspected.get("Args") or []) if inspected.get("Path") else [],
         "created": format_time(parse_engine_time(inspected.get("Created"))),
@@ -75,7 +75,7 @@ def users_by_image(containers: t.Iterable[t.Mapping[str, t.Any]]) -> dict[str, l
     """Image id -> the containers (any state) created from it, from ``ps -a`` list data."""
     users: dict[str, list[Record]] = {}
     for raw in containers:
-        users.setdefault(raw.get("ImageID", ""), []).append(
+        users.setdefault(full_image_id(raw.get("ImageID")), []).append(
             {"id": raw["Id"], "name": container_name(raw), "state": raw.get("State")})
     return users
 

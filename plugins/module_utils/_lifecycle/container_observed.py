@@ -27,7 +27,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
     parse_volume,
     port_bindings_from_engine,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, engine_added_env
+from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, engine_added_env, familiar_name
 
 # The engine gives a container this PATH when its image sets none.
 ENGINE_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -91,7 +91,7 @@ def _observed_settings(inspected: t.Mapping[str, t.Any]) -> ContainerSettings:
     host = inspected.get("HostConfig") or {}
     restart = host.get("RestartPolicy") or {}
     return ContainerSettings(
-        image=config.get("Image"),
+        image=familiar_name(str(config["Image"])) if config.get("Image") else None,
         command=tuple(config.get("Cmd") or ()),
         entrypoint=tuple(config.get("Entrypoint") or ()),
         env=env_dict(config.get("Env")),
@@ -146,7 +146,7 @@ def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mappi
         state=str(state.get("Status") or ""),
         running=bool(state.get("Running")) and not state.get("Paused"),
         paused=bool(state.get("Paused")),
-        image_ref=str(config.get("Image") or ""),
+        image_ref=familiar_name(str(config.get("Image") or "")),
         image_id=str(inspected.get("Image") or ""),
         settings=_observed_settings(inspected),
         engine_security_opts=engine_added_security_opts(inspected.get("HostConfig") or {}),
