@@ -91,7 +91,7 @@ def docker_disk_usage(df: t.Mapping[str, t.Any], images: t.Sequence[t.Mapping[st
     (``images``: full ids and tags, parents, one entry per image), their shared sizes from the df,
     the layers' bytes computed, and the containers from their listing (``containers``: full image
     ids). Volumes and the build cache are Podman's own."""
-    shared = {}
+    shared: dict[str, t.Any] = {}
     for raw in df.get("Images") or []:
         shared.setdefault(full_image_id(raw.get("Id")), raw.get("SharedSize"))
     top = [_image_in_docker_terms(raw, int(shared.get(full_image_id(raw.get("Id")), -1) or 0))
@@ -107,7 +107,7 @@ def containers_in_docker_terms(raw: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
 
 def env_names(env: t.Iterable[str]) -> dict[str, str]:
     """``["A=1", "B"]`` -> ``{"A": "1", "B": ""}``: an environment as name -> value."""
-    pairs = {}
+    pairs: dict[str, str] = {}
     for entry in env:
         name, _equals, value = str(entry).partition("=")
         pairs[name] = value
