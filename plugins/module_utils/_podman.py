@@ -86,18 +86,23 @@ def layers_size(images: t.Sequence[t.Mapping[str, t.Any]]) -> int:
 
 
 def docker_disk_usage(df: t.Mapping[str, t.Any], images: t.Sequence[t.Mapping[str, t.Any]],
-                      containers: t.Sequence[t.Mapping[str, t.Any]]) -> dict[str, t.Any]:
+                      containers: t.Sequence[t.Mapping[str, t.Any]],
+                      volumes: t.Sequence[t.Mapping[str, t.Any]] = ()) -> dict[str, t.Any]:
     """Podman's ``/system/df`` answer as Docker's: images from the ``all=true`` image listing
     (``images``: full ids and tags, parents, one entry per image), their shared sizes from the df,
-    the layers' bytes computed, and the containers from their listing (``containers``: full image
-    ids). Volumes and the build cache are Podman's own."""
+    the layers' bytes computed, the containers from their listing (``containers``: full image
+    ids), and the volumes from theirs (``volumes``: labels, driver, creation time, which the df
+    leaves empty) with the df's usage. The build cache is Podman's own (none)."""
     shared: dict[str, t.Any] = {}
     for raw in df.get("Images") or []:
         shared.setdefault(full_image_id(raw.get("Id")), raw.get("SharedSize"))
     top = [_image_in_docker_terms(raw, int(shared.get(full_image_id(raw.get("Id")), -1) or 0))
            for raw in top_level_images(images)]
+    usage = {str(raw.get("Name")): raw.get("UsageData") for raw in df.get("Volumes") or []}
     return dict(df, Images=top, LayersSize=layers_size(images),
-                Containers=[containers_in_docker_terms(raw) for raw in containers])
+                Containers=[containers_in_docker_terms(raw) for raw in containers],
+                Volumes=[dict(raw, UsageData=usage.get(str(raw.get("Name"))) or {"RefCount": -1, "Size": -1})
+                         for raw in volumes])
 
 
 def containers_in_docker_terms(raw: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

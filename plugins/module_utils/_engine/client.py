@@ -280,14 +280,16 @@ class EngineClient:
 def disk_usage(client: EngineClient) -> dict[str, t.Any]:
     """The engine's ``/system/df`` answer, as Docker means it on either engine.
 
-    On Podman the images and the containers come from their listings instead (two more calls),
-    whose ids, tags and parents are right where Podman's df answer is not (``docker_disk_usage``).
+    On Podman the images, containers and volumes come from their listings instead (three more
+    calls), whose ids, tags, parents and labels are right where Podman's df answer is not
+    (``docker_disk_usage``).
     """
     df = dict(client.call(client.api.df))
     if client.engine != PODMAN:
         return df
     return docker_disk_usage(df, client.call(client.api.images, all=True),
-                             client.call(client.api.containers, all=True, size=True))
+                             client.call(client.api.containers, all=True, size=True),
+                             (client.call(client.api.volumes) or {}).get("Volumes") or [])
 
 
 def sdk_version() -> str:

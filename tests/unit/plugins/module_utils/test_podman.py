@@ -64,6 +64,12 @@ PODMAN_DF = {
     "Volumes": [{"Name": "v1", "UsageData": {"RefCount": 0, "Size": 0}}],
     "BuildCache": [],
 }
+LISTED_VOLUMES = [
+    {"Name": "v1", "Driver": "local", "Labels": {"tidy.docker.keep": "true"}, "CreatedAt": "2026-12-02T08:00:31Z",
+     "Mountpoint": "/p/volumes/v1/_data", "Options": {}, "Scope": "local"},
+    {"Name": "v2", "Driver": "local", "Labels": {}, "CreatedAt": "2026-12-02T08:00:32Z", "Mountpoint": "/p/volumes/v2/_data",
+     "Options": {}, "Scope": "local"},
+]
 LISTED_CONTAINERS = [{"Id": "c1", "ImageID": f"sha256:{BUSYBOX}", "State": "created", "Names": ["/c1"]}]
 
 
@@ -119,7 +125,7 @@ def test_layers_size_counts_an_image_without_a_known_parent_whole():
 
 
 def test_disk_usage_in_dockers_terms():
-    df = docker_disk_usage(PODMAN_DF, IMAGES, LISTED_CONTAINERS)
+    df = docker_disk_usage(PODMAN_DF, IMAGES, LISTED_CONTAINERS, LISTED_VOLUMES)
     images = {image["Id"]: image for image in df["Images"]}
     assert len(df["Images"]) == 3  # one entry per image, not per tag, and no build intermediate
     assert images[f"sha256:{TWO_TAGS}"]["RepoTags"] == ["tidy-test/a:1", "tidy-test/a:2"]
@@ -129,7 +135,9 @@ def test_disk_usage_in_dockers_terms():
     assert images[f"sha256:{BUSYBOX}"]["Containers"] == 1
     assert df["LayersSize"] == 1986012 + 143518 + 3074 + 3074
     assert df["Containers"] == [dict(LISTED_CONTAINERS[0])]
-    assert df["Volumes"] == PODMAN_DF["Volumes"]
+    # the listing's labels (the df has none) with the df's usage; a volume the df missed has no known size
+    assert df["Volumes"] == [dict(LISTED_VOLUMES[0], UsageData={"RefCount": 0, "Size": 0}),
+                             dict(LISTED_VOLUMES[1], UsageData={"RefCount": -1, "Size": -1})]
 
 
 def test_disk_usage_of_an_image_the_df_missed_has_no_shared_size():
