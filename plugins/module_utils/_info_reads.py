@@ -94,7 +94,7 @@ def list_containers(client: EngineClient, names: t.Sequence[str] = (), include_s
     for data in concurrently(lambda ref: inspect_container_or_none(client, ref), refs):
         # None: gone since listed, or a name that does not exist.
         if data is not None and data["Id"] in listed:
-            records[data["Id"]] = dict(normalise_container(data, listed[data["Id"]], with_size=size),
+            records[data["Id"]] = dict(normalise_container(data, listed[data["Id"]], with_size=size, engine=client.engine),
                                        log=container_log_record(data, client.engine))
     return sorted(records.values(), key=lambda record: record["created"] or "", reverse=True)
 

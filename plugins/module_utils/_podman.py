@@ -138,3 +138,22 @@ def tag_named(reference: str, tags: t.Iterable[str], engine: str) -> str | None:
     if engine == PODMAN and not reference.startswith("localhost/"):
         candidates.append(f"localhost/{reference}")
     return next((tag for tag in candidates if tag in set(tags)), None)
+
+
+# Podman's own container states, which its compatible API passes on, as the Docker state they are:
+# "stopped" is a container that ended and whose cleanup has not run yet (then "exited"); "stopping"
+# one still running while a stop is under way; "configured" and "initialized" ones not started yet.
+_DOCKER_STATE = {"stopped": "exited", "stopping": "running", "configured": "created", "initialized": "created"}
+
+
+def docker_state(status: t.Any) -> str:
+    """A container's ``State.Status`` (or listed ``State``) as Docker names it; Docker's own pass unchanged."""
+    text = str(status or "")
+    return _DOCKER_STATE.get(text, text)
+
+
+def podman_output_cut(started_ns: int, slack_ns: int) -> int:
+    """Where a run's log lines begin on Podman, whose log stamps are cut to the whole second
+    (``2026-12-02T08:04:28Z``): just before the second the run started in. Lines an earlier run
+    wrote in that same second count as this run's, which the stamps cannot tell apart."""
+    return ((started_ns - slack_ns) // 1_000_000_000) * 1_000_000_000 - 1

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.tidy.docker.plugins.module_utils._podman import familiar_name, full_image_id
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    DOCKER,
+    PODMAN,
+    docker_state,
+    familiar_name,
+    full_image_id,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._units import (
     epoch_to_datetime,
     format_size,
@@ -31,7 +37,7 @@ def container_name(raw: t.Mapping[str, t.Any]) -> str:
 
 
 def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str, t.Any] | None = None,
-                        with_size: bool = False) -> Record:
+                        with_size: bool = False, engine: str = DOCKER) -> Record:
     """One container as ``docker inspect`` knows it, plus the ``ps`` status text (and size) when listed."""
     state = inspected.get("State") or {}
     config = inspected.get("Config") or {}
@@ -41,9 +47,9 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
         "name": container_name(inspected),
         "image": familiar_name(str(config["Image"])) if config.get("Image") else config.get("Image"),
         "image_id": inspected.get("Image"),
-        "command": [inspected.get("Path")] + list(inspected.get("Args") or []) if inspected.get("Path") else [],
+        "command": _command(inspected, engine),
         "created": format_time(parse_engine_time(inspected.get("Created"))),
-        "state": state.get("Status"),
+        "state": docker_state(state.get("Status")) if state.get("Status") else state.get("Status"),
         "status": (listed or {}).get("Status") or state.get("Status"),
         "running": bool(state.get("Running")) and not state.get("Paused"),
         "paused": bool(state.get("Paused")),
@@ -62,6 +68,16 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
     return record
 
 
+def _command(inspected: t.Mapping[str, t.Any], engine: str) -> list[str]:
+    """What the container runs: ``Path`` and its ``Args``. Podman repeats a lone ``Path`` as ``Args``
+    (``cal`` is Path ``cal``, Args ``['cal']``), where Docker's Args hold only what follows."""
+    path = inspected.get("Path")
+    if not path:
+        return []
+    args = list(inspected.get("Args") or [])
+    return [path] if engine == PODMAN and args == [path] else [path] + args
+
+
 def repo_tags(raw: t.Mapping[str, t.Any]) -> list[str]:
     """The tags as Docker names them (Podman qualifies Docker Hub's: ``docker.io/library/...``)."""
     return [familiar_name(str(tag)) for tag in raw.get("RepoTags") or [] if tag != _NONE_TAG]
@@ -76,7 +92,7 @@ def users_by_image(containers: t.Iterable[t.Mapping[str, t.Any]]) -> dict[str, l
     users: dict[str, list[Record]] = {}
     for raw in containers:
         users.setdefault(full_image_id(raw.get("ImageID")), []).append(
-            {"id": raw["Id"], "name": container_name(raw), "state": raw.get("State")})
+            {"id": raw["Id"], "name": container_name(raw), "state": docker_state(raw.get("State"))})
     return users
 
 

@@ -27,7 +27,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
     parse_volume,
     port_bindings_from_engine,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, engine_added_env, familiar_name
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    DOCKER,
+    docker_state,
+    engine_added_env,
+    familiar_name,
+)
 
 # The engine gives a container this PATH when its image sets none.
 ENGINE_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -143,7 +148,7 @@ def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mappi
     return ObservedContainer(
         id=str(inspected["Id"]),
         name=str(inspected.get("Name") or "").lstrip("/"),
-        state=str(state.get("Status") or ""),
+        state=docker_state(state.get("Status")),
         running=bool(state.get("Running")) and not state.get("Paused"),
         paused=bool(state.get("Paused")),
         image_ref=familiar_name(str(config.get("Image") or "")),

@@ -15,7 +15,7 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.failures import translate_error
 from ansible_collections.tidy.docker.plugins.module_utils._errors import EngineError, InvalidInput, NotFound
-from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, full_image_id
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, docker_state, full_image_id
 from ansible_collections.tidy.docker.plugins.module_utils._records import (
     Record,
     container_name,
@@ -110,7 +110,7 @@ def pull_image(client: EngineClient, reference: str, option: str = "name") -> di
 def containers_using(client: EngineClient, image_id: str) -> list[Record]:
     """Containers (any state) created from the image, as ``{id, name, state}``."""
     listed = client.call(client.api.containers, all=True)
-    return [{"id": raw["Id"], "name": container_name(raw), "state": raw.get("State")}
+    return [{"id": raw["Id"], "name": container_name(raw), "state": docker_state(raw.get("State"))}
             for raw in listed if full_image_id(raw.get("ImageID")) == image_id]
 
 

@@ -22,6 +22,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     LogPolicy,
     files_to_truncate,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_ATTEMPTED
 
 
@@ -72,7 +73,7 @@ def _truncate_one(client: EngineClient, decision: LogDecision, by_id: t.Mapping[
                   outcome: Truncation) -> None:
     """Re-check one planned container, then empty its files; the decision lands in ``outcome``."""
     current = inspect_or_none(client, "containers", decision.id)
-    state = str(((current or {}).get("State") or {}).get("Status") or "")
+    state = docker_state(((current or {}).get("State") or {}).get("Status"))
     if current is None or state == REMOVING:
         outcome.kept.append(replace(decision, action=KEEP, reason=GONE))
         return

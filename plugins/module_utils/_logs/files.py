@@ -21,7 +21,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     LogFile,
     rotation_of,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER
+from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, docker_state
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name
 
 # What dockerd's gzip reader needs to read a compressed rotated file as empty: an empty file
@@ -87,7 +87,7 @@ def container_log(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -> Con
     log_path = str(inspected.get("LogPath") or "")
     files, unreadable = log_files(log_path)
     return ContainerLog(id=str(inspected["Id"]), name=container_name(inspected),
-                        state=str((inspected.get("State") or {}).get("Status") or ""),
+                        state=docker_state((inspected.get("State") or {}).get("Status")),
                         labels=dict((inspected.get("Config") or {}).get("Labels") or {}),
                         rotation=rotation_of((inspected.get("HostConfig") or {}).get("LogConfig"), engine),
                         log_path=log_path, files=files, unreadable=unreadable)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
-from ansible_collections.tidy.docker.plugins.module_utils._podman import full_image_id
+from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state, full_image_id
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
@@ -35,13 +35,13 @@ def containers_from_engine(client: EngineClient, details: bool = True, sizes: bo
         state = data.get("State") or {}
         return {"created": parse_engine_time(data.get("Created")), "finished_at": parse_engine_time(state.get("FinishedAt")),
                 "restart_policy": ((data.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
-                "state": str(state.get("Status") or "")}
+                "state": docker_state(state.get("Status"))}
 
-    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in NOT_STOPPED_STATES]
+    stopped = [raw["Id"] for raw in listed if details and docker_state(raw.get("State")) not in NOT_STOPPED_STATES]
     inspected = dict(zip(stopped, inspect_many(client, "containers", stopped, what_the_list_lacks)))
     containers = []
     for raw in listed:
-        base = Container(id=raw["Id"], name=container_name(raw), state=str(raw.get("State") or ""),
+        base = Container(id=raw["Id"], name=container_name(raw), state=docker_state(raw.get("State")),
                          image_id=full_image_id(raw.get("ImageID")), created=epoch_to_datetime(raw.get("Created") or 0),
                          labels=dict(raw.get("Labels") or {}), size_rw=int(raw.get("SizeRw") or 0))
         if raw["Id"] not in inspected:

@@ -12,11 +12,13 @@ from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     DOCKER,
     PODMAN,
     docker_disk_usage,
+    docker_state,
     engine_added_env,
     engine_product,
     familiar_name,
     full_image_id,
     layers_size,
+    podman_output_cut,
     tag_named,
     top_level_images,
 )
@@ -169,3 +171,18 @@ def test_engine_added_env(engine, observed, image_env, added):
 ])
 def test_tag_named(reference, engine, tag):
     assert tag_named(reference, ["tidy-test/a:1", "localhost/tidy-test/busybox:latest"], engine) == tag
+
+
+@pytest.mark.parametrize(("status", "state"), [
+    ("stopped", "exited"), ("stopping", "running"), ("configured", "created"), ("initialized", "created"),
+    ("exited", "exited"), ("running", "running"), ("paused", "paused"), ("removing", "removing"), (None, ""),
+])
+def test_docker_state(status, state):
+    assert docker_state(status) == state
+
+
+def test_podman_output_cut_keeps_the_lines_of_the_run_second():
+    started = 1_796_198_668_202_066_995  # 08:04:28.202066995
+    cut = podman_output_cut(started, 50_000_000)
+    assert cut < 1_796_198_668_000_000_000 < started  # a line stamped 08:04:28Z is this run's
+    assert cut >= 1_796_198_667_000_000_000  # one stamped 08:04:27Z is not
