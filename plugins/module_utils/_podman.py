@@ -157,3 +157,33 @@ def podman_output_cut(started_ns: int, slack_ns: int) -> int:
     (``2026-12-02T08:04:28Z``): just before the second the run started in. Lines an earlier run
     wrote in that same second count as this run's, which the stamps cannot tell apart."""
     return ((started_ns - slack_ns) // 1_000_000_000) * 1_000_000_000 - 1
+
+
+# Mount options Podman writes into every bind it reports, asked for or not.
+_PODMAN_MOUNT_DEFAULTS = frozenset({"rbind", "rprivate", "nodev", "nosuid", "exec"})
+
+
+def docker_binds(binds: t.Iterable[str]) -> list[str]:
+    """Podman's ``HostConfig.Binds`` as Docker's: without the mount options Podman adds to every
+    bind, and its anonymous volumes (a 64-hex volume name) as the bare container path Docker
+    keeps them under (``Config.Volumes``)."""
+    docker = []
+    for bind in binds:
+        parts = str(bind).split(":")
+        if len(parts) < 2:
+            docker.append(str(bind))
+            continue
+        source, target = parts[0], parts[1]
+        options = [option for option in (parts[2].split(",") if len(parts) > 2 else [])
+                   if option not in _PODMAN_MOUNT_DEFAULTS]
+        if len(source) == 64 and set(source) <= _HEX:
+            docker.append(target)
+            continue
+        docker.append(":".join([source, target] + ([",".join(options)] if options else [])))
+    return docker
+
+
+def docker_network_mode(mode: t.Any, engine: str) -> t.Any:
+    """A container's ``HostConfig.NetworkMode`` as Docker names it: Podman says ``bridge`` for a
+    container created without a network mode, which Docker calls ``default`` (the same network)."""
+    return "default" if engine == PODMAN and mode == "bridge" else mode

@@ -14,6 +14,7 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     DOCKER,
     PODMAN,
+    docker_network_mode,
     docker_state,
     familiar_name,
     full_image_id,
@@ -60,7 +61,7 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
         "labels": dict(config.get("Labels") or {}),
         "restart_count": inspected.get("RestartCount", 0),
         "restart_policy": (host_config.get("RestartPolicy") or {}).get("Name") or "no",
-        "network_mode": host_config.get("NetworkMode"),
+        "network_mode": docker_network_mode(host_config.get("NetworkMode"), engine),
     }
     if with_size:
         # The engine leaves SizeRw out of its answer when it is zero.

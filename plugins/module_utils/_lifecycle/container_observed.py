@@ -29,6 +29,9 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
 )
 from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     DOCKER,
+    PODMAN,
+    docker_binds,
+    docker_network_mode,
     docker_state,
     engine_added_env,
     familiar_name,
@@ -68,11 +71,15 @@ class ObservedContainer:
 # --------------------------------------------------------------------------- reading a container
 
 
-def _volumes(config: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any]) -> tuple[Volume, ...]:
-    """Binds (host paths and named volumes) and the anonymous volumes of the container's config."""
-    binds = [parse_volume(bind, strict=False) for bind in host.get("Binds") or []]
+def _volumes(config: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], engine: str) -> tuple[Volume, ...]:
+    """Binds (host paths and named volumes) and the anonymous volumes of the container's config.
+
+    Podman also lists the anonymous volumes among the binds, with mount options of its own."""
+    binds = host.get("Binds") or []
+    binds = docker_binds(binds) if engine == PODMAN else binds
+    parsed = [parse_volume(bind, strict=False) for bind in binds]
     anonymous = [Volume(target=clean_path(path)) for path in (config.get("Volumes") or {})]
-    return tuple(sorted(binds + anonymous))
+    return tuple(sorted(set(parsed + anonymous)))
 
 
 def _isolation(host: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -90,7 +97,7 @@ def _isolation(host: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-def _observed_settings(inspected: t.Mapping[str, t.Any]) -> ContainerSettings:
+def _observed_settings(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -> ContainerSettings:
     """The compared settings of an existing container, in the forms ``container_options`` gives the task's."""
     config = inspected.get("Config") or {}
     host = inspected.get("HostConfig") or {}
@@ -102,10 +109,10 @@ def _observed_settings(inspected: t.Mapping[str, t.Any]) -> ContainerSettings:
         env=env_dict(config.get("Env")),
         labels=dict(config.get("Labels") or {}),
         published_ports=port_bindings_from_engine(host.get("PortBindings")),
-        volumes=_volumes(config, host),
+        volumes=_volumes(config, host, engine),
         restart_policy=restart.get("Name") or "no",
         restart_retries=int(restart.get("MaximumRetryCount") or 0),
-        network_mode=host.get("NetworkMode") or "default",
+        network_mode=docker_network_mode(host.get("NetworkMode"), engine) or "default",
         interactive=bool(config.get("OpenStdin")),
         tty=bool(config.get("Tty")),
         log_driver=(host.get("LogConfig") or {}).get("Type") or None,
@@ -153,7 +160,7 @@ def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mappi
         paused=bool(state.get("Paused")),
         image_ref=familiar_name(str(config.get("Image") or "")),
         image_id=str(inspected.get("Image") or ""),
-        settings=_observed_settings(inspected),
+        settings=_observed_settings(inspected, engine),
         engine_security_opts=engine_added_security_opts(inspected.get("HostConfig") or {}),
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     DOCKER,
     PODMAN,
+    docker_binds,
     docker_disk_usage,
     docker_state,
     engine_added_env,
@@ -186,3 +187,10 @@ def test_podman_output_cut_keeps_the_lines_of_the_run_second():
     cut = podman_output_cut(started, 50_000_000)
     assert cut < 1_796_198_668_000_000_000 < started  # a line stamped 08:04:28Z is this run's
     assert cut >= 1_796_198_667_000_000_000  # one stamped 08:04:27Z is not
+
+
+def test_docker_binds():
+    anon = "b40576681104a1ae1325311556a6853316b2b5db3c62a545085df52b9bb13645"
+    assert docker_binds([f"{anon}:/cache:nodev,nosuid,rbind,rprivate", "data:/data:nodev,nosuid,rbind,rprivate",
+                         "/etc:/host:rbind,ro,rprivate", f"{anon}:/var/lib/app:exec,nodev,nosuid,rbind,rprivate",
+                         "odd"]) == ["/cache", "data:/data", "/etc:/host:ro", "/var/lib/app", "odd"]
