@@ -13,6 +13,7 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._concurrency import concurrently
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import disk_usage as engine_disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_container_or_none
 from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput, NotFound
 from ansible_collections.tidy.docker.plugins.module_utils._local_disk import local_filesystem
@@ -92,8 +93,8 @@ def list_containers(client: EngineClient, names: t.Sequence[str] = (), include_s
     for data in concurrently(lambda ref: inspect_container_or_none(client, ref), refs):
         # None: gone since listed, or a name that does not exist.
         if data is not None and data["Id"] in listed:
-            records[data["Id"]] = dict(normalise_container(data, listed[data["Id"]], with_size=size),
-                                       log=container_log_record(data))
+            records[data["Id"]] = dict(normalise_container(data, listed[data["Id"]], with_size=size, engine=client.engine),
+                                       log=container_log_record(data, client.engine))
     return sorted(records.values(), key=lambda record: record["created"] or "", reverse=True)
 
 
@@ -118,7 +119,7 @@ def list_images(client: EngineClient, image_ids: t.Collection[str] | None = None
     users: dict[str, list[Record]] | None = None
     if with_usage:
         # /system/df carries SharedSize per image, which the plain list leaves at -1.
-        df_images = {image["Id"]: image for image in client.call(client.api.df).get("Images") or []}
+        df_images = {image["Id"]: image for image in engine_disk_usage(client).get("Images") or []}
         raw_images = [dict(image, SharedSize=df_images.get(image["Id"], image).get("SharedSize", -1))
                       for image in raw_images]
         users = users_by_image(client.call(client.api.containers, all=True))
@@ -128,17 +129,11 @@ def list_images(client: EngineClient, image_ids: t.Collection[str] | None = None
     return sorted(records, key=lambda record: (record["created"], record["id"]), reverse=True)
 
 
-def engine_product(version: t.Mapping[str, t.Any]) -> str:
-    """``podman`` when Podman's compatible API answers, else ``docker``."""
-    components = version.get("Components") or []
-    return "podman" if any("podman" in str(part.get("Name", "")).lower() for part in components) else "docker"
-
-
 def host_facts(client: EngineClient, disk_usage: bool = True, logs: bool = True) -> Record:
     info = client.call(client.api.info)
     version = client.engine_version
     engine = {
-        "product": engine_product(version),
+        "product": client.engine,
         "version": version.get("Version"),
         "api_version": version.get("ApiVersion"),
         "negotiated_api_version": client.api_version,
@@ -158,7 +153,7 @@ def host_facts(client: EngineClient, disk_usage: bool = True, logs: bool = True)
     }
     return {
         "engine": engine,
-        "disk_usage": summarise_disk_usage(client.call(client.api.df)) if disk_usage else None,
+        "disk_usage": summarise_disk_usage(engine_disk_usage(client)) if disk_usage else None,
         "filesystem": local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host),
         # system df leaves these bytes out; they are read from the files on this node.
         "logs": logs_summary(container_logs(client)) if logs else None,

@@ -11,6 +11,14 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    DOCKER,
+    PODMAN,
+    docker_network_mode,
+    docker_state,
+    familiar_name,
+    full_image_id,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._units import (
     epoch_to_datetime,
     format_size,
@@ -30,7 +38,7 @@ def container_name(raw: t.Mapping[str, t.Any]) -> str:
 
 
 def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str, t.Any] | None = None,
-                        with_size: bool = False) -> Record:
+                        with_size: bool = False, engine: str = DOCKER) -> Record:
     """One container as ``docker inspect`` knows it, plus the ``ps`` status text (and size) when listed."""
     state = inspected.get("State") or {}
     config = inspected.get("Config") or {}
@@ -38,11 +46,11 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
     record: Record = {
         "id": inspected["Id"],
         "name": container_name(inspected),
-        "image": config.get("Image"),
+        "image": familiar_name(str(config["Image"])) if config.get("Image") else config.get("Image"),
         "image_id": inspected.get("Image"),
-        "command": [inspected.get("Path")] + list(inspected.get("Args") or []) if inspected.get("Path") else [],
+        "command": _command(inspected, engine),
         "created": format_time(parse_engine_time(inspected.get("Created"))),
-        "state": state.get("Status"),
+        "state": docker_state(state.get("Status")) if state.get("Status") else state.get("Status"),
         "status": (listed or {}).get("Status") or state.get("Status"),
         "running": bool(state.get("Running")) and not state.get("Paused"),
         "paused": bool(state.get("Paused")),
@@ -53,7 +61,7 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
         "labels": dict(config.get("Labels") or {}),
         "restart_count": inspected.get("RestartCount", 0),
         "restart_policy": (host_config.get("RestartPolicy") or {}).get("Name") or "no",
-        "network_mode": host_config.get("NetworkMode"),
+        "network_mode": docker_network_mode(host_config.get("NetworkMode"), engine),
     }
     if with_size:
         # The engine leaves SizeRw out of its answer when it is zero.
@@ -61,20 +69,31 @@ def normalise_container(inspected: t.Mapping[str, t.Any], listed: t.Mapping[str,
     return record
 
 
+def _command(inspected: t.Mapping[str, t.Any], engine: str) -> list[str]:
+    """What the container runs: ``Path`` and its ``Args``. Podman repeats a lone ``Path`` as ``Args``
+    (``cal`` is Path ``cal``, Args ``['cal']``), where Docker's Args hold only what follows."""
+    path = inspected.get("Path")
+    if not path:
+        return []
+    args = list(inspected.get("Args") or [])
+    return [path] if engine == PODMAN and args == [path] else [path] + args
+
+
 def repo_tags(raw: t.Mapping[str, t.Any]) -> list[str]:
-    return [tag for tag in raw.get("RepoTags") or [] if tag != _NONE_TAG]
+    """The tags as Docker names them (Podman qualifies Docker Hub's: ``docker.io/library/...``)."""
+    return [familiar_name(str(tag)) for tag in raw.get("RepoTags") or [] if tag != _NONE_TAG]
 
 
 def repo_digests(raw: t.Mapping[str, t.Any]) -> list[str]:
-    return [digest for digest in raw.get("RepoDigests") or [] if digest != _NONE_DIGEST]
+    return [familiar_name(str(digest)) for digest in raw.get("RepoDigests") or [] if digest != _NONE_DIGEST]
 
 
 def users_by_image(containers: t.Iterable[t.Mapping[str, t.Any]]) -> dict[str, list[Record]]:
     """Image id -> the containers (any state) created from it, from ``ps -a`` list data."""
     users: dict[str, list[Record]] = {}
     for raw in containers:
-        users.setdefault(raw.get("ImageID", ""), []).append(
-            {"id": raw["Id"], "name": container_name(raw), "state": raw.get("State")})
+        users.setdefault(full_image_id(raw.get("ImageID")), []).append(
+            {"id": raw["Id"], "name": container_name(raw), "state": docker_state(raw.get("State"))})
     return users
 
 

@@ -200,7 +200,8 @@ containers:
                path: /var/lib/docker/containers/813c…/813c…-json.log, files: 1, size: 52428800, unreadable: null}
       contains:
         driver:
-          description: Logging driver, for example V(json-file), V(local), V(journald).
+          description: Logging driver, for example V(json-file), V(local), V(journald); V(k8s-file) on Podman, whose API
+            names it V(json-file).
           type: str
         max_size:
           description: C(max-size) in bytes; V(null) when the log is never rotated.

@@ -52,6 +52,7 @@ options:
     description:
       - With O(state=absent), also delete the image's untagged parent images (intermediate images of local builds)
         that nothing else needs, like C(docker rmi) without C(--no-prune). V(false) leaves them as dangling images.
+      - On Podman, which always deletes them, V(false) fails before anything is removed (docs/podman.md).
     type: bool
     default: true
 extends_documentation_fragment:

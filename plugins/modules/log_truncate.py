@@ -90,6 +90,8 @@ notes:
     whose logs have none.
   - The V(local) driver rotates by default and the other drivers keep nothing under the engine's data root; their
     containers are kept as V(not_json_file).
+  - On Podman every container is kept as V(not_json_file), with one warning and no file touched; Podman writes its own
+    V(k8s-file) format even where its API says V(json-file) (docs/podman.md).
   - >-
     Bad option values fail before anything is read, in one sentence, for example
     V(larger_than: '10XB' is not a size; …).
@@ -212,7 +214,6 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.module import TidyDockerModule
 from ansible_collections.tidy.docker.plugins.module_utils._errors import PartialFailure
-from ansible_collections.tidy.docker.plugins.module_utils._info_reads import engine_product
 from ansible_collections.tidy.docker.plugins.module_utils._logs.engine import (
     Truncation,
     TruncationInterrupted,
@@ -227,6 +228,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.report import (
     log_result,
     log_warnings,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN
 
 
 def truncate_logs(module: TidyDockerModule) -> dict[str, t.Any]:
@@ -244,9 +246,10 @@ def truncate_logs(module: TidyDockerModule) -> dict[str, t.Any]:
                               stop.outcome.freed)
             raise PartialFailure(interrupted_message(stop.cause.message, len(stop.outcome.truncated), stop.planned), done,
                                  **stop.cause.context) from None
-    product, version = engine_product(client.engine_version), client.engine_version.get("Version")
+    product, version = client.engine, client.engine_version.get("Version")
     for warning in log_warnings(outcome.truncated, outcome.kept, client.settings.docker_host,
-                                f"{product.capitalize()} {version}", stalls_readers(product, version)):
+                                f"{product.capitalize()} {version}", stalls_readers(product, version),
+                                podman=product == PODMAN):
         module.warn(warning)
     result = log_result(outcome.truncated, outcome.kept, logs, module.check_mode, module.params["report_kept"],
                         outcome.freed)

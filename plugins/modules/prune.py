@@ -334,10 +334,11 @@ by_kind:
   sample: {container: {removed_count: 3, kept_counts: {running: 2}, space_reclaimed: 0},
            image: {removed_count: 4, kept_counts: {in_use: 2}, space_reclaimed: 734003200}}
 engine:
-  description: The engine's C(version) and C(api_version), as M(tidy.docker.host_info) names them.
+  description: The engine's C(product) (V(docker) or V(podman)), C(version) and C(api_version), as
+    M(tidy.docker.host_info) names them.
   returned: success, and on a failure once the removals began
   type: dict
-  sample: {version: 20.10.24, api_version: "1.41"}
+  sample: {product: docker, version: 20.10.24, api_version: "1.41"}
 disk_usage:
   description:
     - The engine's disk usage as M(tidy.docker.host_info) returns it (C(images), C(containers), C(volumes),
@@ -412,7 +413,7 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
     result = kinds_result(run.outcomes, module.check_mode, params["report_kept"], run.reclaimed, run.reclaimed_by_kind)
     # What host_info would say before and after, from the reads the run made anyway: a playbook's
     # report needs no extra task (and no extra engine read) for them.
-    result["engine"] = {"version": client.engine_version.get("Version"),
+    result["engine"] = {"product": client.engine, "version": client.engine_version.get("Version"),
                         "api_version": client.engine_version.get("ApiVersion")}
     result["disk_usage"] = {"before": summarise_disk_usage(run.df_before)}
     if run.df_after is not None:

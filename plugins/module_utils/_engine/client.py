@@ -38,6 +38,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.sdk_compat imp
     check_ssh_transport,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._errors import ApiVersionError, SdkError
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, docker_disk_usage, engine_product
 
 # The SDK, imported by import_sdk() once the module knows its docker_host rather than with this
 # file: the SDK's ssh transport imports paramiko, and with it cryptography (and invoke where it is
@@ -189,6 +190,9 @@ class EngineClient:
         except Exception as exc:
             raise translate_error(exc, settings) from exc
         self.api_version = self._negotiate(self.engine_version)
+        # ``docker`` or ``podman``, from the version answer already read: where Podman's compatible
+        # API means something else, the reads turn its answers into Docker's meaning (_podman.py).
+        self.engine = engine_product(self.engine_version)
         # The SDK has no public setter; this is what its own "auto" mode does internally.
         self.api._version = self.api_version
         host = settings.docker_host
@@ -316,6 +320,21 @@ class EngineClient:
                 connection.close()
             self._idle.clear()
         self.api.close()
+
+
+def disk_usage(client: EngineClient) -> dict[str, t.Any]:
+    """The engine's ``/system/df`` answer, as Docker means it on either engine.
+
+    On Podman the images, containers and volumes come from their listings instead (three more
+    calls), whose ids, tags, parents and labels are right where Podman's df answer is not
+    (``docker_disk_usage``).
+    """
+    df = dict(client.call(client.api.df))
+    if client.engine != PODMAN:
+        return df
+    return docker_disk_usage(df, client.call(client.api.images, all=True),
+                             client.call(client.api.containers, all=True, size=True),
+                             (client.call(client.api.volumes) or {}).get("Volumes") or [])
 
 
 def sdk_version() -> str:

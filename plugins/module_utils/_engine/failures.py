@@ -159,10 +159,15 @@ def _translate_api_error(exc: t.Any, host: str) -> TidyDockerError:
     return api_error(getattr(getattr(exc, "response", None), "status_code", None), explanation, host)
 
 
+# Podman's 500 for an image removed while it was being read (a concurrent removal pruned it as a
+# parent): "failed to convert ImageData to ImageInspect ...: image not known". It means 404.
+_PODMAN_GONE = "image not known"
+
+
 def api_error(status: int | None, explanation: str, host: str) -> TidyDockerError:
     """The domain error of an engine answer ``status`` with the engine's ``explanation``."""
     context = {"docker_host": host, "status_code": status}
-    if status == 404:
+    if status == 404 or status == 500 and _PODMAN_GONE in explanation:
         return NotFound(explanation, **context)
     if status == 409:
         return Conflict(explanation, **context)

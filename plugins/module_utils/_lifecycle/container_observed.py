@@ -27,6 +27,15 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
     parse_volume,
     port_bindings_from_engine,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    DOCKER,
+    PODMAN,
+    docker_binds,
+    docker_network_mode,
+    docker_state,
+    engine_added_env,
+    familiar_name,
+)
 
 # The engine gives a container this PATH when its image sets none.
 ENGINE_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -62,11 +71,15 @@ class ObservedContainer:
 # --------------------------------------------------------------------------- reading a container
 
 
-def _volumes(config: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any]) -> tuple[Volume, ...]:
-    """Binds (host paths and named volumes) and the anonymous volumes of the container's config."""
-    binds = [parse_volume(bind, strict=False) for bind in host.get("Binds") or []]
+def _volumes(config: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], engine: str) -> tuple[Volume, ...]:
+    """Binds (host paths and named volumes) and the anonymous volumes of the container's config.
+
+    Podman also lists the anonymous volumes among the binds, with mount options of its own."""
+    binds = host.get("Binds") or []
+    binds = docker_binds(binds) if engine == PODMAN else binds
+    parsed = [parse_volume(bind, strict=False) for bind in binds]
     anonymous = [Volume(target=clean_path(path)) for path in (config.get("Volumes") or {})]
-    return tuple(sorted(binds + anonymous))
+    return tuple(sorted(set(parsed + anonymous)))
 
 
 def _isolation(host: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -84,22 +97,22 @@ def _isolation(host: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-def _observed_settings(inspected: t.Mapping[str, t.Any]) -> ContainerSettings:
+def _observed_settings(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -> ContainerSettings:
     """The compared settings of an existing container, in the forms ``container_options`` gives the task's."""
     config = inspected.get("Config") or {}
     host = inspected.get("HostConfig") or {}
     restart = host.get("RestartPolicy") or {}
     return ContainerSettings(
-        image=config.get("Image"),
+        image=familiar_name(str(config["Image"])) if config.get("Image") else None,
         command=tuple(config.get("Cmd") or ()),
         entrypoint=tuple(config.get("Entrypoint") or ()),
         env=env_dict(config.get("Env")),
         labels=dict(config.get("Labels") or {}),
         published_ports=port_bindings_from_engine(host.get("PortBindings")),
-        volumes=_volumes(config, host),
+        volumes=_volumes(config, host, engine),
         restart_policy=restart.get("Name") or "no",
         restart_retries=int(restart.get("MaximumRetryCount") or 0),
-        network_mode=host.get("NetworkMode") or "default",
+        network_mode=docker_network_mode(host.get("NetworkMode"), engine) or "default",
         interactive=bool(config.get("OpenStdin")),
         tty=bool(config.get("Tty")),
         log_driver=(host.get("LogConfig") or {}).get("Type") or None,
@@ -122,28 +135,35 @@ def _inherited(image_inspected: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
     }
 
 
-def observe_container(inspected: t.Mapping[str, t.Any],
-                      image_inspected: t.Mapping[str, t.Any] | None = None) -> ObservedContainer:
-    """The compared settings of an existing container, and what its image supplied.
+def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mapping[str, t.Any] | None = None,
+                      engine: str = DOCKER) -> ObservedContainer:
+    """The compared settings of an existing container, and what its image (or engine) supplied.
 
     ``image_inspected`` is the inspect of the image the container runs (by id);
     None when that image is gone, in which case nothing counts as inherited.
+    ``engine``: Podman adds variables of its own to every container's environment, which
+    count as supplied, like the image's, so that only what a task sets is compared.
     """
     config = inspected.get("Config") or {}
     state = inspected.get("State") or {}
     stop_timeout = config.get("StopTimeout")
+    inherited = _inherited(image_inspected)
+    image_env = ((image_inspected or {}).get("Config") or {}).get("Env") or []
+    observed_env = env_dict(config.get("Env"))
+    inherited["inherited_env"].update({name: observed_env[name] for name in
+                                       engine_added_env(engine, config.get("Env") or [], image_env)})
     return ObservedContainer(
         id=str(inspected["Id"]),
         name=str(inspected.get("Name") or "").lstrip("/"),
-        state=str(state.get("Status") or ""),
+        state=docker_state(state.get("Status")),
         running=bool(state.get("Running")) and not state.get("Paused"),
         paused=bool(state.get("Paused")),
-        image_ref=str(config.get("Image") or ""),
+        image_ref=familiar_name(str(config.get("Image") or "")),
         image_id=str(inspected.get("Image") or ""),
-        settings=_observed_settings(inspected),
+        settings=_observed_settings(inspected, engine),
         engine_security_opts=engine_added_security_opts(inspected.get("HostConfig") or {}),
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),
-        **_inherited(image_inspected),
+        **inherited,
     )

@@ -62,6 +62,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_opera
     pull_image,
     registry_digest,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, podman_output_cut
 from ansible_collections.tidy.docker.plugins.module_utils._records import normalise_container
 from ansible_collections.tidy.docker.plugins.module_utils._units import engine_time_ns
 
@@ -142,7 +143,7 @@ class ContainerRun:
         if inspected is None:
             return None
         image = find_image(self.client, str(inspected["Image"]), "image")
-        return observe_container(inspected, image)
+        return observe_container(inspected, image, self.client.engine)
 
     def check_network_mode(self) -> None:
         """Catch an unknown network before anything changes: the engine would only refuse it at start."""
@@ -286,6 +287,9 @@ class ContainerRun:
 
     def read_output(self, inspected: t.Mapping[str, t.Any], after_ns: int | None) -> list[str]:
         """Output of the last run only: the log lines stamped later than ``after_ns``."""
+        if after_ns is not None and self.client.engine == PODMAN:
+            started = engine_time_ns((inspected.get("State") or {}).get("StartedAt"))
+            after_ns = podman_output_cut(started, START_SLACK_NS) if started is not None else None
         # Let the engine skip what is clearly older; the exact cut is made on the stamps.
         since = max(after_ns // 1_000_000_000 - 1, 1) if after_ns is not None else None
         try:
@@ -349,7 +353,7 @@ class ContainerRun:
             inspected, failure = self.attached_outcome(plan, inspected, result, output_after)
         if diff:
             result["diff"] = self.diff(plan, inspected, image is not None)
-        result["container"] = normalise_container(inspected) if inspected is not None else None
+        result["container"] = normalise_container(inspected, engine=self.client.engine) if inspected is not None else None
         if failure is not None:
             # The failure carries what was done, like a success would.
             raise type(failure)(failure.message, **failure.context, **result)

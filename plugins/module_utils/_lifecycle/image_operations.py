@@ -15,6 +15,7 @@ import typing as t
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
 from ansible_collections.tidy.docker.plugins.module_utils._engine.failures import translate_error
 from ansible_collections.tidy.docker.plugins.module_utils._errors import EngineError, InvalidInput, NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, docker_state, full_image_id
 from ansible_collections.tidy.docker.plugins.module_utils._records import (
     Record,
     container_name,
@@ -63,11 +64,15 @@ def pull_failed(reference: str, detail: str, option: str) -> InvalidInput:
                         "images.", option=option, value=reference)
 
 
-def registry_digest(client: EngineClient, reference: str, option: str = "name") -> str:
+def registry_digest(client: EngineClient, reference: str, option: str = "name") -> str | None:
     """The digest the registry serves for ``reference`` now, without pulling (what check mode compares).
 
-    A registry that does not know the reference, or cannot be asked, fails as a pull would.
+    A registry that does not know the reference, or cannot be asked, fails as a pull would. None
+    on Podman, whose compatible API has no ``/distribution`` endpoint (404 for every name): check
+    mode then predicts the pull it cannot verify (docs/podman.md).
     """
+    if client.engine == PODMAN:
+        return None
     try:
         answer = client.call(client.api.inspect_distribution, reference)
     except (NotFound, EngineError) as exc:
@@ -75,9 +80,9 @@ def registry_digest(client: EngineClient, reference: str, option: str = "name") 
     return str(answer["Descriptor"]["digest"])
 
 
-def is_current(inspected: t.Mapping[str, t.Any] | None, digest: str) -> bool:
+def is_current(inspected: t.Mapping[str, t.Any] | None, digest: str | None) -> bool:
     """Whether the local image already is what the registry serves (one of its digests is ``digest``)."""
-    return inspected is not None and any(d.endswith(f"@{digest}") for d in repo_digests(inspected))
+    return inspected is not None and digest is not None and any(d.endswith(f"@{digest}") for d in repo_digests(inspected))
 
 
 def pull_image(client: EngineClient, reference: str, option: str = "name") -> dict[str, t.Any]:
@@ -105,8 +110,8 @@ def pull_image(client: EngineClient, reference: str, option: str = "name") -> di
 def containers_using(client: EngineClient, image_id: str) -> list[Record]:
     """Containers (any state) created from the image, as ``{id, name, state}``."""
     listed = client.call(client.api.containers, all=True)
-    return [{"id": raw["Id"], "name": container_name(raw), "state": raw.get("State")}
-            for raw in listed if raw.get("ImageID") == image_id]
+    return [{"id": raw["Id"], "name": container_name(raw), "state": docker_state(raw.get("State"))}
+            for raw in listed if full_image_id(raw.get("ImageID")) == image_id]
 
 
 def describe_users(users: t.Iterable[Record]) -> str:

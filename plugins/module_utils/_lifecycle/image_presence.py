@@ -18,6 +18,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_opera
     pull_image,
     registry_digest,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, familiar_name, full_image_id, tag_named
 from ansible_collections.tidy.docker.plugins.module_utils._records import repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._references import looks_like_id, normalise_reference
 
@@ -61,25 +62,36 @@ def ensure_absent(client: EngineClient, reference: str, force: bool, prune_paren
         return ImageChange({}, {})
     before = image_record(existing)
     tags = repo_tags(existing)
-    by_tag = normalise_reference(reference) in tags
-    only_untag = by_tag and len(tags) > 1
+    tag = tag_named(normalise_reference(reference), tags, client.engine)
+    _check_removable(client, reference, existing, tag, tags, force, prune_parents)
+    if check_mode:
+        return _predict_removal(before, tag, tags)
+    answer = client.call(client.api.remove_image, reference, force=force, noprune=not prune_parents)
+    untagged = [familiar_name(str(item["Untagged"])) for item in answer or [] if item.get("Untagged")]
+    deleted = [full_image_id(item["Deleted"]) for item in answer or [] if item.get("Deleted")]
+    after = image_record(find_image(client, existing["Id"]))
+    actions = (["untagged"] if untagged else []) + (["deleted"] if deleted else [])
+    return ImageChange(before, after, actions, untagged, deleted)
+
+
+def _check_removable(client: EngineClient, reference: str, existing: t.Mapping[str, t.Any], tag: str | None,
+                     tags: list[str], force: bool, prune_parents: bool) -> None:
+    """Refuse, in one sentence, a removal the engine would refuse or that would do more than asked."""
+    only_untag = tag is not None and len(tags) > 1
     # Untagging one of several tags leaves the image for its containers; only a delete must spare them.
     users = [] if only_untag else containers_using(client, existing["Id"])
     if users and not force:
         raise Conflict(f"Image {reference} ({existing['Id'][:19]}) is used by {describe_users(users)}; remove those "
                        "containers first, or set force: true.", image_id=existing["Id"],
                        containers=[user["name"] for user in users])
-    if not by_tag and len(tags) > 1 and not force:
+    if not prune_parents and not only_untag and client.engine == PODMAN:
+        # Podman deletes an image's untagged parents whatever the request says (it ignores noprune).
+        raise InvalidInput(f"prune_parents: false is not supported on Podman, which always deletes the untagged parents "
+                           f"of an image it deletes; {reference} was left as it is: leave prune_parents at true, or "
+                           "tag the parents to keep first.", option="prune_parents", value=False)
+    if tag is None and len(tags) > 1 and not force:
         raise Conflict(f"Image {reference} has several tags ({', '.join(tags)}); removing it by id removes them all: "
                        "set force: true, or remove it by tag.", image_id=existing["Id"], repo_tags=tags)
-    if check_mode:
-        return _predict_removal(before, normalise_reference(reference) if by_tag else None, tags)
-    answer = client.call(client.api.remove_image, reference, force=force, noprune=not prune_parents)
-    untagged = [str(item["Untagged"]) for item in answer or [] if item.get("Untagged")]
-    deleted = [str(item["Deleted"]) for item in answer or [] if item.get("Deleted")]
-    after = image_record(find_image(client, existing["Id"]))
-    actions = (["untagged"] if untagged else []) + (["deleted"] if deleted else [])
-    return ImageChange(before, after, actions, untagged, deleted)
 
 
 def _predict_removal(before: dict[str, t.Any], tag: str | None, tags: list[str]) -> ImageChange:

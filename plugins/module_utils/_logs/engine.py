@@ -22,6 +22,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     LogPolicy,
     files_to_truncate,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_ATTEMPTED
 
 
@@ -29,7 +30,8 @@ def container_logs(client: EngineClient) -> list[ContainerLog]:
     """Every container with its log files on this node: one listing, then concurrent inspects
     (the listing has neither the log's path nor its driver options)."""
     ids = [str(raw["Id"]) for raw in client.call(client.api.containers, all=True)]
-    return [log for log in inspect_many(client, "containers", ids, container_log) if log is not None]
+    return [log for log in inspect_many(client, "containers", ids, lambda data: container_log(data, client.engine))
+            if log is not None]
 
 
 @dataclass
@@ -71,7 +73,7 @@ def _truncate_one(client: EngineClient, decision: LogDecision, by_id: t.Mapping[
                   outcome: Truncation) -> None:
     """Re-check one planned container, then empty its files; the decision lands in ``outcome``."""
     current = inspect_or_none(client, "containers", decision.id)
-    state = str(((current or {}).get("State") or {}).get("Status") or "")
+    state = docker_state(((current or {}).get("State") or {}).get("Status"))
     if current is None or state == REMOVING:
         outcome.kept.append(replace(decision, action=KEEP, reason=GONE))
         return

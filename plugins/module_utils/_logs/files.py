@@ -21,6 +21,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     LogFile,
     rotation_of,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, docker_state
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name
 
 # What dockerd's gzip reader needs to read a compressed rotated file as empty: an empty file
@@ -81,20 +82,20 @@ def truncate(files: t.Iterable[LogFile]) -> int:
     return freed
 
 
-def container_log(inspected: t.Mapping[str, t.Any]) -> ContainerLog:
-    """A container's log as its inspect data and this node's files show it."""
+def container_log(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -> ContainerLog:
+    """A container's log as its inspect data (of ``engine``) and this node's files show it."""
     log_path = str(inspected.get("LogPath") or "")
     files, unreadable = log_files(log_path)
     return ContainerLog(id=str(inspected["Id"]), name=container_name(inspected),
-                        state=str((inspected.get("State") or {}).get("Status") or ""),
+                        state=docker_state((inspected.get("State") or {}).get("Status")),
                         labels=dict((inspected.get("Config") or {}).get("Labels") or {}),
-                        rotation=rotation_of((inspected.get("HostConfig") or {}).get("LogConfig")),
+                        rotation=rotation_of((inspected.get("HostConfig") or {}).get("LogConfig"), engine),
                         log_path=log_path, files=files, unreadable=unreadable)
 
 
-def container_log_record(inspected: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+def container_log_record(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -> dict[str, t.Any]:
     """A container's logging as container_info returns it: driver, rotation, and the bytes on this node."""
-    log = container_log(inspected)
+    log = container_log(inspected, engine)
     return dict(log.rotation.as_record(), path=log.log_path or None, files=len(log.files),
                 size=None if log.unreadable else log.size, unreadable=log.unreadable)
 

@@ -15,6 +15,7 @@ import re
 import typing as t
 from dataclasses import dataclass
 
+from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, PODMAN
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     EXCLUDED_LABEL,
     EXCLUDED_NAME,
@@ -30,6 +31,8 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
 )
 
 JSON_FILE = "json-file"
+# What Podman writes where its compatible API says json-file: one line per chunk, "<time> <stream> <F|P> <text>".
+PODMAN_FILE_DRIVER = "k8s-file"
 # The "local" driver rotates by default (20 MB x 5 files) and journald, syslog and the like
 # keep nothing under the engine's data root: only json-file can grow without bound there.
 FILE_DRIVERS = (JSON_FILE, "local")
@@ -78,14 +81,18 @@ class Rotation:
                 "compress": self.compress, "unbounded": self.unbounded}
 
 
-def rotation_of(log_config: t.Mapping[str, t.Any] | None) -> Rotation:
+def rotation_of(log_config: t.Mapping[str, t.Any] | None, engine: str = DOCKER) -> Rotation:
     """The rotation of a container from its inspect data's ``HostConfig.LogConfig``.
 
     The daemon's own log-opts (daemon.json) are merged into each container's config when it
-    is created, so this is the whole truth for that container.
+    is created, so this is the whole truth for that container. On Podman (``engine``) the
+    compatible API names its k8s-file driver ``json-file``, and a container asked for
+    ``json-file`` gets k8s-file too: its files are not Docker's json-file, whatever the name.
     """
     config = dict((log_config or {}).get("Config") or {})
     driver = str((log_config or {}).get("Type") or JSON_FILE)
+    if engine == PODMAN and driver == JSON_FILE:
+        driver = PODMAN_FILE_DRIVER
     # The local driver rotates unless told not to: 20 MB x 5 files, compressed, by default.
     defaults = ("20m", "5", "true") if driver == "local" else ("", "1", "false")
     max_file = str(config.get("max-file") or defaults[1])

@@ -8,6 +8,7 @@ import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._logs.policy import (
     LIVE_STATES,
+    NOT_JSON_FILE,
     NOT_ON_THIS_NODE,
     NOT_READABLE,
     ContainerLog,
@@ -46,13 +47,20 @@ def log_result(truncated: t.Sequence[LogDecision], kept: t.Sequence[LogDecision]
 
 
 def log_warnings(truncated: t.Sequence[LogDecision], kept: t.Sequence[LogDecision], docker_host: str,
-                 engine: str, stalls: bool) -> list[str]:
+                 engine: str, stalls: bool, podman: bool = False) -> list[str]:
     """One sentence per kind of log this node could not reach, instead of a guess at a path; one for the
-    running containers whose readers this engine stalls (``stalls``; ``engine``: its product and version)."""
+    running containers whose readers this engine stalls (``stalls``; ``engine``: its product and version);
+    one on Podman (``podman``), whose logs are never Docker's json-file."""
     running = [d.name for d in truncated if d.state in LIVE_STATES]
     away = sum(1 for d in kept if d.reason == NOT_ON_THIS_NODE)
     unreadable = sum(1 for d in kept if d.reason == NOT_READABLE)
+    other_format = sum(1 for d in kept if d.reason == NOT_JSON_FILE)
     warnings = []
+    if podman and other_format:
+        warnings.append(f"{engine} writes container logs in its own format (k8s-file, also where a container asked for "
+                        f"json-file) or to journald, which log_truncate does not rewrite: the logs of {other_format} "
+                        "container(s) are kept as not_json_file and no file was touched; bound them with Podman's own "
+                        "rotation (log_size_max in containers.conf, or --log-opt max-size).")
     if away:
         warnings.append(f"The logs of {away} container(s) of the engine at {docker_host} are not on this node: the engine "
                         "keeps them on its own host; run tidy.docker.log_truncate there (a play on that host, or "

@@ -216,8 +216,8 @@ def _untag(client: EngineClient, decision: Decision) -> str | None:
     return None
 
 
-# How the engine words a 409 for an image a container uses: by id, and by its last tag.
-_IN_USE_REFUSALS = ("being used by", "is using its referenced image")
+# How the engine words a 409 for an image a container uses: by id, by its last tag, and (Podman) either way.
+_IN_USE_REFUSALS = ("being used by", "is using its referenced image", "image is in use by a container")
 
 
 def _exists(client: EngineClient, image_id: str) -> bool:

@@ -13,8 +13,9 @@ import datetime as dt
 import typing as t
 from dataclasses import dataclass, replace
 
-from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
+from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state, full_image_id
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
@@ -34,14 +35,14 @@ def containers_from_engine(client: EngineClient, details: bool = True, sizes: bo
         state = data.get("State") or {}
         return {"created": parse_engine_time(data.get("Created")), "finished_at": parse_engine_time(state.get("FinishedAt")),
                 "restart_policy": ((data.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or "no",
-                "state": str(state.get("Status") or "")}
+                "state": docker_state(state.get("Status"))}
 
-    stopped = [raw["Id"] for raw in listed if details and str(raw.get("State") or "") not in NOT_STOPPED_STATES]
+    stopped = [raw["Id"] for raw in listed if details and docker_state(raw.get("State")) not in NOT_STOPPED_STATES]
     inspected = dict(zip(stopped, inspect_many(client, "containers", stopped, what_the_list_lacks)))
     containers = []
     for raw in listed:
-        base = Container(id=raw["Id"], name=container_name(raw), state=str(raw.get("State") or ""),
-                         image_id=str(raw.get("ImageID") or ""), created=epoch_to_datetime(raw.get("Created") or 0),
+        base = Container(id=raw["Id"], name=container_name(raw), state=docker_state(raw.get("State")),
+                         image_id=full_image_id(raw.get("ImageID")), created=epoch_to_datetime(raw.get("Created") or 0),
                          labels=dict(raw.get("Labels") or {}), size_rw=int(raw.get("SizeRw") or 0))
         if raw["Id"] not in inspected:
             containers.append(base)
@@ -68,7 +69,7 @@ def images_from_engine(client: EngineClient, precise: bool = False,
     which keep_last ordering, least-recently-used order and a cap need.
     """
     if df is None:
-        df = client.call(client.api.df)
+        df = disk_usage(client)
     raw_images = df.get("Images") or []
 
     def times(data: t.Mapping[str, t.Any]) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -99,7 +100,7 @@ def image_parents(client: EngineClient) -> dict[str, str]:
     The disk-usage listing leaves out untagged images that have children, so an image's
     descendants can only be found through this listing of them all (one call).
     """
-    return {str(raw["Id"]): str(raw["ParentId"]) for raw in client.call(client.api.images, all=True)
+    return {full_image_id(raw["Id"]): full_image_id(raw["ParentId"]) for raw in client.call(client.api.images, all=True)
             if raw.get("ParentId")}
 
 
@@ -107,14 +108,15 @@ def users_per_image(client: EngineClient) -> dict[str, int]:
     """Image id -> number of containers using it, from one fresh listing."""
     counts: dict[str, int] = {}
     for raw in client.call(client.api.containers, all=True):
-        counts[raw.get("ImageID", "")] = counts.get(raw.get("ImageID", ""), 0) + 1
+        image_id = full_image_id(raw.get("ImageID"))
+        counts[image_id] = counts.get(image_id, 0) + 1
     return counts
 
 
 def disk_usage_of(client: EngineClient, kind: str) -> int:
     """Bytes the engine's system df attributes to ``images`` or ``containers``."""
     if kind == "images":
-        return int(client.call(client.api.df).get("LayersSize") or 0)
+        return int(disk_usage(client).get("LayersSize") or 0)
     # The same figure as system df's containers (the engine sizes them with this very listing),
     # without sizing every image, volume and the build cache too.
     return sum(int(c.get("SizeRw") or 0) for c in client.call(client.api.containers, all=True, size=True))

@@ -23,6 +23,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, object_path
+from ansible_collections.tidy.docker.plugins.module_utils._engine.client import disk_usage as engine_disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._errors import (
     Conflict,
     EngineError,
@@ -81,8 +82,8 @@ def list_containers(client: EngineClient) -> list[dict[str, t.Any]]:
 
 
 def disk_usage(client: EngineClient) -> dict[str, t.Any]:
-    """The engine's system df: volumes with their sizes, and the build cache records."""
-    return dict(client.call(client.api.df))
+    """The engine's system df: volumes with their sizes, and the build cache records (as Docker means them)."""
+    return engine_disk_usage(client)
 
 
 def list_networks(client: EngineClient) -> list[dict[str, t.Any]]:

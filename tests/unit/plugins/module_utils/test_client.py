@@ -412,6 +412,9 @@ def test_tls_parameter_error(make_params):
      Conflict),
     (409, "conflict: unable to remove repository reference \"tidy/app:1\" (must force) - container 813c249508bb "
           "is using its referenced image 271faf872694", Conflict),
+    # Podman, for an image a concurrent removal pruned while it was being read
+    (500, "failed to convert ImageData to ImageInspect 'sha256:6505': reading image \"143f\": locating image with ID "
+          "\"143f\": image not known", NotFound),
 ])
 def test_missing_and_conflicting_objects_keep_the_engine_explanation(default_settings, status, explanation, kind):
     """Prune modules turn these into ``gone`` / ``conflict`` reasons; the engine's text says what happened."""

@@ -473,6 +473,27 @@ def test_a_container_whose_image_is_gone_inherits_nothing():
     assert [d.setting for d in compare(wanted(env={"A": "1"}).settings, seen)] == []
 
 
+PODMAN_ENV = ["A=1", f"PATH={ENGINE_DEFAULT_PATH}", "TERM=xterm", "container=podman", "HOSTNAME=a2a492437624"]
+
+
+def test_podman_added_env_does_not_drift():
+    seen = observe_container(container_inspect(Config__Env=PODMAN_ENV), image_inspect(), "podman")
+    assert [d.setting for d in compare(wanted(env={"A": "1"}).settings, seen)] == []
+    assert [d.setting for d in compare(wanted(env={"A": "2"}).settings, seen)] == ["env"]
+
+
+def test_podman_added_env_drifts_when_the_task_sets_it():
+    seen = observe_container(container_inspect(Config__Env=PODMAN_ENV), image_inspect(), "podman")
+    assert [d.setting for d in compare(wanted(env={"A": "1", "TERM": "dumb"}).settings, seen)] == ["env"]
+    assert [d.setting for d in compare(wanted(env={"A": "1", "TERM": "xterm"}).settings, seen)] == []
+
+
+def test_the_same_env_on_docker_is_the_users_own():
+    # Docker adds none of these: a container that has them was given them, and a task without them drifts.
+    seen = observe_container(container_inspect(Config__Env=PODMAN_ENV), image_inspect(), "docker")
+    assert [d.setting for d in compare(wanted(env={"A": "1"}).settings, seen)] == ["env"]
+
+
 # ---------------------------------------------------------------- planning
 
 IMG = {"image": "tidy-test/busybox:latest"}
@@ -968,6 +989,7 @@ class FakeClient:
         self.api = api
         self.settings = type("Settings", (), {"docker_host": "unix:///fake/docker.sock", "timeout": 60})()
         self.engine_version = {"ApiVersion": api_version}
+        self.engine = "docker"
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
         return method(*args, **kwargs)

@@ -56,6 +56,24 @@ def test_rotation_of_each_driver() -> None:
     assert rotation_of({"Type": "json-file", "Config": {"max-size": "-1", "max-file": "x"}}).unbounded
 
 
+def test_podman_json_file_is_its_k8s_file() -> None:
+    # Podman's compatible API says json-file for its k8s-file driver, and writes k8s-file when asked for json-file.
+    podman = rotation_of({"Type": "json-file", "Config": None}, "podman")
+    assert (podman.driver, podman.unbounded) == ("k8s-file", False)
+    assert rotation_of({"Type": "journald", "Config": None}, "podman").driver == "journald"
+    assert rotation_of({"Type": "json-file", "Config": None}, "docker").driver == "json-file"
+
+
+def test_podman_logs_are_kept_with_one_sentence() -> None:
+    logs = [_log("web", 5 * MB, driver="k8s-file"), _log("quiet", 0, driver="none")]
+    plan = plan_log_truncations(logs, LogPolicy(larger_than=MB))
+    assert sorted((d.name, d.reason) for d in plan) == [("quiet", "not_json_file"), ("web", "not_json_file")]
+    (warning,) = log_warnings([], plan, "unix:///s", "Podman 4.3.1", stalls=False, podman=True)
+    assert warning.startswith("Podman 4.3.1 writes container logs in its own format")
+    assert "2 container(s) are kept as not_json_file and no file was touched" in warning
+    assert log_warnings([], plan, "unix:///s", "Docker 26.1.5", stalls=True) == []
+
+
 def _log(name: str, size: int, state: str = "exited", driver: str = "json-file", labels: dict[str, str] | None = None,
          unreadable: str | None = None, rotated: int = 0) -> ContainerLog:
     path = f"/d/{name}/{name}-json.log"

@@ -34,6 +34,7 @@ PURE = (
     "_logs.options",
     "_logs.report",
     "_records",
+    "_podman",
     "_units",
     "_references",
     "_errors",

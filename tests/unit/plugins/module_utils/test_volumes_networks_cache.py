@@ -102,6 +102,7 @@ class FakeClient:
 
     def __init__(self, api: FakeApi, answer: t.Callable[[str, str, t.Mapping[str, t.Any] | None], t.Any] | None = None):
         self.api = api
+        self.engine = "docker"
         self.requests: list[tuple[str, str, dict[str, t.Any]]] = []
         self.answer = answer or (lambda verb, path, query: None)
 
