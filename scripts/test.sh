@@ -543,6 +543,9 @@ fi
 # (issue 15). A private service in WORK/podman (scripts/podman.sh), seeded like the Docker
 # engine; the registry is the one the Docker stages use (podman.sh marks loopback registries
 # insecure). The scenario starts a Podman service of its own (TIDY_TEST_ENGINE=podman).
+# Targets that do not pass on Podman yet, each for a reason docs/podman.md gives under "Not yet";
+# named on the command line (STAGES=podman scripts/test.sh container) they run all the same.
+PODMAN_NOT_YET=${PODMAN_NOT_YET-container image_prune}
 podman_integration() {
     local t0=$SECONDS podman_host
     PODMAN_DIR=$WORK/podman
@@ -559,7 +562,13 @@ podman_integration() {
     elif ! run - "$PY" "$ROOT/scripts/seed.py" --docker-host "$podman_host" --profile test; then
         record_failure podman-integration $((SECONDS - t0)) "seeding the Podman service failed"
     else
+        local saved=("${INTEGRATION_EXTRA[@]}") target
+        # Without named targets: every target but those docs/podman.md lists under "Not yet".
+        if [ ${#INTEGRATION_EXTRA[@]} -eq 0 ]; then
+            for target in $PODMAN_NOT_YET; do INTEGRATION_EXTRA+=(--exclude "$target"); done
+        fi
         run_integration podman-integration "$t0" "$podman_host" podman
+        INTEGRATION_EXTRA=("${saved[@]}")
     fi
     # Done with it (the last user of the service): stop it now rather than on exit.
     if [ -e "$PODMAN_DIR" ]; then

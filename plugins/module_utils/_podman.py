@@ -187,3 +187,38 @@ def docker_network_mode(mode: t.Any, engine: str) -> t.Any:
     """A container's ``HostConfig.NetworkMode`` as Docker names it: Podman says ``bridge`` for a
     container created without a network mode, which Docker calls ``default`` (the same network)."""
     return "default" if engine == PODMAN and mode == "bridge" else mode
+
+
+# The options Podman adds to every tmpfs mount it reports (Docker reports the task's own).
+_PODMAN_TMPFS_DEFAULTS = frozenset({"nodev", "nosuid", "rprivate", "tmpcopyup"})
+
+
+def docker_tmpfs(tmpfs: t.Mapping[str, str] | None, engine: str) -> dict[str, str] | None:
+    """A container's ``HostConfig.Tmpfs`` as Docker reports it: on Podman without the options Podman
+    adds to each mount, so that a tmpfs the task gives as ``/run`` reads back as ``/run``."""
+    if engine != PODMAN or not tmpfs:
+        return dict(tmpfs) if tmpfs else None
+    return {target: ",".join(option for option in str(options or "").split(",")
+                             if option and option not in _PODMAN_TMPFS_DEFAULTS)
+            for target, options in tmpfs.items()}
+
+
+def reported_device_rules(host: t.Mapping[str, t.Any], engine: str) -> list[str] | None:
+    """``HostConfig.DeviceCgroupRules``; None where the engine does not report them (Podman 4.3
+    applies them but leaves them out of its inspect answer), so that they are not compared."""
+    rules = host.get("DeviceCgroupRules")
+    if engine == PODMAN and not rules:
+        return None
+    return list(rules or [])
+
+
+def pull_evidence(digests: t.Sequence[str], engine: str) -> tuple[str, ...]:
+    """The repository digests that show an image came from (or went to) a registry.
+
+    On Docker an image has a repository digest only once it was pushed or pulled, which is what
+    keep_unpullable relies on. Podman gives every image a digest for each of its names, pushed or
+    not (a local build tagged ``app:1`` lists ``docker.io/library/app@sha256:...``), so there its
+    digests prove nothing: none count, and a tagged image is kept as unpullable unless the task
+    sets keep_unpullable to false (docs/podman.md).
+    """
+    return () if engine == PODMAN else tuple(digests)

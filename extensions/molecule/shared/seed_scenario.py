@@ -21,6 +21,8 @@ import os
 import sys
 import time
 
+import docker.errors
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
 
 # pylint: disable-next=wrong-import-position
@@ -47,10 +49,24 @@ def rebuilt(client, tag: str, **kwargs) -> tuple[str, str]:
     return first, build_image(client, tag, f"{tag} build 2", **kwargs)
 
 
+def _last_log_line(client, container_id: str) -> str | None:
+    """The container's last log line; None while the engine cannot read it yet.
+
+    Podman 4.3 answers 500 ("... is not a valid container log line") when its reader meets a
+    line the container is still writing.
+    """
+    try:
+        return client.logs(container_id, tail=1).decode().strip()
+    except docker.errors.APIError as exc:
+        if "not a valid container log line" in str(exc):
+            return None
+        raise
+
+
 def _wait_for_log_line(client, container_id: str, line: str, timeout: float = 60) -> None:
     """Until the container's last log line is ``line`` (its logging is asynchronous to its run)."""
     deadline = time.monotonic() + timeout
-    while client.logs(container_id, tail=1).decode().strip() != line:
+    while _last_log_line(client, container_id) != line:
         if time.monotonic() > deadline:
             raise RuntimeError(f"container {container_id[:12]} did not log {line!r} within {timeout} s")
         time.sleep(0.2)

@@ -33,8 +33,10 @@ from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     docker_binds,
     docker_network_mode,
     docker_state,
+    docker_tmpfs,
     engine_added_env,
     familiar_name,
+    reported_device_rules,
 )
 
 # The engine gives a container this PATH when its image sets none.
@@ -82,18 +84,20 @@ def _volumes(config: t.Mapping[str, t.Any], host: t.Mapping[str, t.Any], engine:
     return tuple(sorted(set(parsed + anonymous)))
 
 
-def _isolation(host: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+def _isolation(host: t.Mapping[str, t.Any], engine: str) -> dict[str, t.Any]:
     """The isolation settings as the engine stores them, read (``strict=False``), never judged."""
+    device_rules = reported_device_rules(host, engine)
     return {
         "init": bool(host.get("Init")),
         "privileged": bool(host.get("Privileged")),
         "cap_add": parse_capabilities(host.get("CapAdd") or (), "cap_add", strict=False),
         "cap_drop": parse_capabilities(host.get("CapDrop") or (), "cap_drop", strict=False),
         "security_opts": parse_security_opts(host.get("SecurityOpt") or (), strict=False),
-        "device_cgroup_rules": parse_device_rules(host.get("DeviceCgroupRules") or (), strict=False),
-        # Engines before API 1.41 do not report it: None, so that it is not compared.
+        # None where the engine does not report them (Podman), so that they are not compared.
+        "device_cgroup_rules": None if device_rules is None else parse_device_rules(device_rules, strict=False),
+        # Engines before API 1.41 and Podman do not report it: None, so that it is not compared.
         "cgroupns_mode": host.get("CgroupnsMode") or None,
-        "tmpfs": tmpfs_from_engine(host.get("Tmpfs")),
+        "tmpfs": tmpfs_from_engine(docker_tmpfs(host.get("Tmpfs"), engine)),
     }
 
 
@@ -117,7 +121,7 @@ def _observed_settings(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -
         tty=bool(config.get("Tty")),
         log_driver=(host.get("LogConfig") or {}).get("Type") or None,
         log_options=dict((host.get("LogConfig") or {}).get("Config") or {}),
-        **_isolation(host),
+        **_isolation(host, engine),
     )
 
 

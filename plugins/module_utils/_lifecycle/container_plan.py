@@ -148,6 +148,12 @@ def _image_drift(observed: ObservedContainer, image: ImageFacts) -> Drift | None
                  {"image": image.reference, "image_id": image.image_id})
 
 
+# Settings some engines apply but do not report in their inspect answer: the cgroup namespace
+# mode before API 1.41, and on Podman 4.3 the mode and the device cgroup rules. Read as None,
+# they are not compared (no drift can show) and a diff shows them as the task gives them.
+UNREPORTED_SETTINGS = ("cgroupns_mode", "device_cgroup_rules")
+
+
 def compare(wanted: ContainerSettings, observed: ObservedContainer, image: ImageFacts | None = None) -> tuple[Drift, ...]:
     """The compared settings that differ, in COMPARED_SETTINGS order. Unset settings never drift."""
     drifted: list[Drift] = []
@@ -161,8 +167,8 @@ def compare(wanted: ContainerSettings, observed: ObservedContainer, image: Image
         if after is None:
             continue
         before = observed_view(observed, wanted, name)
-        if name == "cgroupns_mode" and before is None:
-            continue  # an engine that does not report the mode cannot show drift in it
+        if name in UNREPORTED_SETTINGS and before is None:
+            continue  # an engine that does not report it cannot show drift in it
         same = _network(before) == _network(after) if name == "network_mode" else before == after
         if not same:
             drifted.append(Drift(name, before, after))
@@ -230,7 +236,9 @@ def state_view(observed: ObservedContainer | None, wanted: ContainerSettings, im
         view["image_id"] = observed.image_id
     for name in COMPARED_SETTINGS[1:]:
         if getattr(wanted, name) is not None:
-            view[name] = observed_view(observed, wanted, name)
+            value = observed_view(observed, wanted, name)
+            # Sent on create but not reported back: shown as the task gives it, as compare() takes it.
+            view[name] = wanted_view(wanted, name) if value is None and name in UNREPORTED_SETTINGS else value
     return view
 
 

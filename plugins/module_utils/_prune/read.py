@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
-from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state, full_image_id
+from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state, full_image_id, pull_evidence
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
@@ -81,7 +81,7 @@ def images_from_engine(client: EngineClient, precise: bool = False,
     for raw in raw_images:
         shared = raw.get("SharedSize")
         size = int(raw.get("Size") or 0)
-        image = Image(id=raw["Id"], tags=tuple(repo_tags(raw)), digests=tuple(repo_digests(raw)),
+        image = Image(id=raw["Id"], tags=tuple(repo_tags(raw)), digests=pull_evidence(repo_digests(raw), client.engine),
                       created=epoch_to_datetime(raw.get("Created") or 0),
                       unique_size=size - int(shared) if shared is not None and shared >= 0 else size,
                       labels=dict(raw.get("Labels") or {}), parent_id=raw.get("ParentId") or None)

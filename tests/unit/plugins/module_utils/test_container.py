@@ -494,6 +494,26 @@ def test_the_same_env_on_docker_is_the_users_own():
     assert [d.setting for d in compare(wanted(env={"A": "1"}).settings, seen)] == ["env"]
 
 
+PODMAN_TMPFS = {"/run": "nodev,nosuid,rprivate,tmpcopyup", "/scratch": "mode=1777,nodev,nosuid,rprivate,size=8m,tmpcopyup"}
+ISOLATED = {"device_cgroup_rules": ["c 1:3 rm"], "cgroupns_mode": "private", "tmpfs": ["/run", "/scratch:size=8m,mode=1777"]}
+
+
+def test_podman_unreported_isolation_settings_neither_drift_nor_show_as_missing():
+    """Podman 4.3 applies device cgroup rules and the cgroupns mode but leaves them out of inspect,
+    and reports each tmpfs with options of its own: a container made as asked is unchanged."""
+    inspected = container_inspect(HostConfig__DeviceCgroupRules=None, HostConfig__CgroupnsMode=None,
+                                  HostConfig__Tmpfs=PODMAN_TMPFS)
+    task = wanted(**ISOLATED).settings
+    seen = observe_container(inspected, image_inspect(), "podman")
+    assert [d.setting for d in compare(task, seen)] == []
+    view = state_view(seen, task, image_known=False)
+    assert (view["device_cgroup_rules"], view["cgroupns_mode"]) == (["c 1:3 rm"], "private")
+    assert view["tmpfs"] == ["/run", "/scratch:mode=1777,size=8m"]
+    # The same answer from Docker is drift: the rules are missing and the tmpfs options differ.
+    on_docker = observe_container(inspected, image_inspect(), "docker")
+    assert [d.setting for d in compare(task, on_docker)] == ["device_cgroup_rules", "tmpfs"]
+
+
 # ---------------------------------------------------------------- planning
 
 IMG = {"image": "tidy-test/busybox:latest"}

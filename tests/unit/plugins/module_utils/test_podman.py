@@ -194,3 +194,29 @@ def test_docker_binds():
     assert docker_binds([f"{anon}:/cache:nodev,nosuid,rbind,rprivate", "data:/data:nodev,nosuid,rbind,rprivate",
                          "/etc:/host:rbind,ro,rprivate", f"{anon}:/var/lib/app:exec,nodev,nosuid,rbind,rprivate",
                          "odd"]) == ["/cache", "data:/data", "/etc:/host:ro", "/var/lib/app", "odd"]
+
+
+def test_tmpfs_reads_without_the_options_podman_adds():
+    from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_tmpfs
+
+    reported = {"/run": "nodev,nosuid,rprivate,tmpcopyup", "/scratch": "mode=1777,nodev,nosuid,rprivate,size=8m,tmpcopyup"}
+    assert docker_tmpfs(reported, "podman") == {"/run": "", "/scratch": "mode=1777,size=8m"}
+    assert docker_tmpfs(reported, "docker") == reported
+    assert docker_tmpfs(None, "podman") is None
+
+
+def test_device_rules_podman_leaves_out_are_not_compared():
+    from ansible_collections.tidy.docker.plugins.module_utils._podman import reported_device_rules
+
+    assert reported_device_rules({}, "podman") is None
+    assert reported_device_rules({"DeviceCgroupRules": None}, "podman") is None
+    assert reported_device_rules({"DeviceCgroupRules": ["c 1:3 rm"]}, "podman") == ["c 1:3 rm"]
+    assert reported_device_rules({}, "docker") == []
+
+
+def test_podman_digests_are_no_evidence_of_a_registry():
+    from ansible_collections.tidy.docker.plugins.module_utils._podman import pull_evidence
+
+    digests = ["docker.io/local/only@sha256:" + "c" * 64]
+    assert pull_evidence(digests, "podman") == ()
+    assert pull_evidence(digests, "docker") == tuple(digests)
