@@ -18,17 +18,13 @@ ENGINE_TIMEOUT=${ENGINE_TIMEOUT:-30}
 MARKER=.tidy-engine          # written by start; stop only deletes directories that carry it
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 
-die() { echo "engine.sh: $*" >&2; exit 1; }
-usage() { echo "usage: $0 start|stop|status|host DIR" >&2; exit 2; }
+SCRIPT=engine.sh
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
 
 [ $# -eq 2 ] || usage
 cmd=$1
-case $2 in
-    /*) dir=$2 ;;
-    *)  dir=$PWD/$2 ;;
-esac
-dir=${dir%/}
-[ -n "$dir" ] && [ "$dir" != / ] || die "refusing to use / as the engine directory"
+daemon_directory "$2"
 
 sock=$dir/docker.sock
 host=unix://$sock
@@ -48,71 +44,16 @@ check_path_length() {
 
 docker_cli() { "$DOCKER" -H "$host" "$@"; }
 
-answers() { [ -S "$sock" ] && timeout 10 "$DOCKER" -H "$host" version >/dev/null 2>&1; }
-
-# Pids of processes whose command line contains the given fixed string.
-pids_with() {
-    local needle=$1 p cmdline
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [ "$p" = "$$" ] && continue
-        cmdline=$({ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null) || continue
-        case $cmdline in
-            *"$needle"*) echo "$p" ;;
-        esac
-    done
-}
-
 # The engine's dockerd pid, only if that process really is our dockerd.
-engine_pid() {
-    local pid
-    [ -f "$pidfile" ] || return 1
-    pid=$(cat "$pidfile" 2>/dev/null) || return 1
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    is_ours "$pid" || return 1
-    echo "$pid"
-}
+engine_pid() { pid_from_file "$pidfile"; }
 
 is_ours() {
     local cmdline
-    cmdline=$({ tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null) || return 1
+    cmdline=$(cmdline_of "$1") || return 1
     case $cmdline in
         *dockerd*"$pidfile"*) return 0 ;;
     esac
     return 1
-}
-
-alive() { kill -0 "$1" 2>/dev/null; }
-
-# Send TERM to the given pids, wait up to $1 seconds, then KILL the survivors.
-terminate() {
-    local grace=$1; shift
-    local pid i
-    [ $# -gt 0 ] || return 0
-    kill -TERM "$@" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-        local left=0
-        for pid in "$@"; do alive "$pid" && left=1; done
-        [ $left -eq 0 ] && return 0
-        sleep 0.1
-    done
-    for pid in "$@"; do
-        if alive "$pid"; then
-            echo "engine.sh: pid $pid did not stop within ${grace}s, killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    done
-    sleep 0.2
-}
-
-mounts_under() {
-    # Mount points (field 5 of mountinfo) under $dir, deepest first. Octal escapes decoded.
-    awk '{print $5}' /proc/self/mountinfo | while IFS= read -r m; do
-        m=$(printf '%b' "$m")
-        case $m in
-            "$dir"/*|"$dir") echo "$m" ;;
-        esac
-    done | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-
 }
 
 start() {

@@ -36,17 +36,13 @@ MARKER=.tidy-podman          # written by start; stop only deletes directories t
 unset DOCKER_HOST DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 unset CONTAINERS_CONF CONTAINERS_STORAGE_CONF CONTAINERS_REGISTRIES_CONF CONTAINER_HOST
 
-die() { echo "podman.sh: $*" >&2; exit 1; }
-usage() { echo "usage: $0 start|stop|status|host DIR" >&2; exit 2; }
+SCRIPT=podman.sh
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
 
 [ $# -eq 2 ] || usage
 cmd=$1
-case $2 in
-    /*) dir=$2 ;;
-    *)  dir=$PWD/$2 ;;
-esac
-dir=${dir%/}
-[ -n "$dir" ] && [ "$dir" != / ] || die "refusing to use / as the Podman directory"
+daemon_directory "$2"
 
 sock=$dir/podman.sock
 host=unix://$sock
@@ -79,26 +75,7 @@ check_path_length() {
     fi
 }
 
-# Podman's compat API answers `docker version` like dockerd does.
-answers() { [ -S "$sock" ] && timeout 10 "$DOCKER" -H "$host" version >/dev/null 2>&1; }
-
-alive() { kill -0 "$1" 2>/dev/null; }
-
-cmdline_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
-
-# Pids of processes whose command line contains the given fixed string.
-pids_with() {
-    local needle=$1 p cmdline
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [ "$p" = "$$" ] && continue
-        cmdline=$(cmdline_of "$p") || continue
-        case $cmdline in
-            *podman.sh*) ;;   # this script (and its subshells) named with DIR as argument
-            *"$needle"*) echo "$p" ;;
-        esac
-    done
-}
+# (answers: Podman's compat API answers `docker version` like dockerd does.)
 
 # Every descendant of the given pids (container processes hang below conmon, not below the
 # service, and carry nothing of DIR in their command lines).
@@ -123,52 +100,13 @@ descendants() {
 }
 
 # The service's pid, only if that process really is our podman service.
-service_pid() {
-    local pid
-    [ -f "$pidfile" ] || return 1
-    pid=$(cat "$pidfile" 2>/dev/null) || return 1
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    is_ours "$pid" || return 1
-    echo "$pid"
-}
+service_pid() { pid_from_file "$pidfile"; }
 
 is_ours() {
     case $(cmdline_of "$1") in
         *podman*"$graph"*"system service"*"$sock"*) return 0 ;;
     esac
     return 1
-}
-
-# Send TERM to the given pids, wait up to $1 seconds, then KILL the survivors.
-terminate() {
-    local grace=$1; shift
-    local pid i
-    [ $# -gt 0 ] || return 0
-    kill -TERM "$@" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-        local left=0
-        for pid in "$@"; do alive "$pid" && left=1; done
-        [ $left -eq 0 ] && return 0
-        sleep 0.1
-    done
-    for pid in "$@"; do
-        if alive "$pid"; then
-            echo "podman.sh: pid $pid did not stop within ${grace}s, killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    done
-    sleep 0.2
-}
-
-mounts_under() {  # [DIR]
-    # Mount points (field 5 of mountinfo) under DIR (default $dir), deepest first. Octal escapes decoded.
-    local under=${1:-$dir}
-    awk '{print $5}' /proc/self/mountinfo | while IFS= read -r m; do
-        m=$(printf '%b' "$m")
-        case $m in
-            "$under"/*|"$under") echo "$m" ;;
-        esac
-    done | awk '{print length, $0}' | sort -rn | cut -d' ' -f2-
 }
 
 # The run root: DIR/runroot when that is short enough for Podman, else a short directory of
