@@ -42,7 +42,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN,
 
 # The SDK, imported by import_sdk() once the module knows its docker_host rather than with this
 # file: the SDK's ssh transport imports paramiko, and with it cryptography (and invoke where it is
-# installed), about 0.15 s of every module start on a node that has them (docs/performance.md),
+# installed), about 0.1 s of every module start on a node that has them (docs/performance.md),
 # for a transport that only ssh:// addresses use.
 docker: t.Any = None
 requests: t.Any = None
