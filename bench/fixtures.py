@@ -273,7 +273,7 @@ class EngineControl:
         subprocess.run(["bash", str(ENGINE_SH), "stop", str(self.dir)], check=False, stdout=subprocess.DEVNULL)
         shutil.rmtree(self.snapshots, ignore_errors=True)
 
-    def _pid(self) -> int | None:
+    def pid(self) -> int | None:
         try:
             pid = int((self.dir / "docker.pid").read_text().strip())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -281,7 +281,7 @@ class EngineControl:
             return None
         return pid if "dockerd" in cmdline and str(self.dir / "docker.pid") in cmdline else None
 
-    def _leftover_pids(self) -> list[int]:
+    def leftover_pids(self) -> list[int]:
         needle = f"{self.dir}/exec/"
         pids = []
         for entry in Path("/proc").iterdir():
@@ -296,7 +296,7 @@ class EngineControl:
 
     def halt(self) -> None:
         """Stop dockerd cleanly (its containers stop with it), keeping the data root."""
-        pid = self._pid()
+        pid = self.pid()
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + 60
@@ -305,9 +305,9 @@ class EngineControl:
             if Path(f"/proc/{pid}").exists():
                 raise RuntimeError(f"dockerd {pid} did not stop within 60 s")
         deadline = time.monotonic() + 20
-        while self._leftover_pids() and time.monotonic() < deadline:
+        while self.leftover_pids() and time.monotonic() < deadline:
             time.sleep(0.1)
-        for leftover in self._leftover_pids():  # containerd or shims that outlived dockerd: only ours
+        for leftover in self.leftover_pids():  # containerd or shims that outlived dockerd: only ours
             os.kill(leftover, signal.SIGKILL)
         mounts = []
         with open("/proc/self/mountinfo", encoding="utf-8") as handle:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import threading
@@ -70,7 +71,20 @@ class CallStats:
                          f"{1000 * sum(times) / len(times):6.1f} ms each" for name, times in rows)
 
 
-def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
+def engine_cpu(engine: fixtures.EngineControl) -> float:
+    """CPU seconds (user + system) the engine has used so far: dockerd and the containerd it started."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in [engine.pid(), *engine.leftover_pids()]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError, TypeError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def profile(host: str, parallel: int, use_cprofile: bool, calls: bool, engine: fixtures.EngineControl) -> None:
     from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings
     from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
     from ansible_collections.tidy.docker.plugins.module_utils._prune import apply, read, report
@@ -79,19 +93,19 @@ def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
 
     params = {"docker_host": host, "api_version": "auto", "timeout": 120, "tls": False, "validate_certs": False,
               "ca_path": None, "client_cert": None, "client_key": None, "tls_hostname": None, "use_ssh_client": False}
-    steps: list[tuple[str, float, float]] = []
+    steps: list[tuple[str, float, float, float]] = []
     stats = CallStats()
 
     def step(name: str, function: t.Callable[[], t.Any]) -> t.Any:
-        start, cpu = time.monotonic(), time.process_time()
+        start, cpu, engine_start = time.monotonic(), time.process_time(), engine_cpu(engine)
         value = function()
-        steps.append((name, time.monotonic() - start, time.process_time() - cpu))
+        steps.append((name, time.monotonic() - start, time.process_time() - cpu, engine_cpu(engine) - engine_start))
         return value
 
     profiler = cProfile.Profile() if use_cprofile else None
     if profiler:
         profiler.enable()
-    total, total_cpu = time.monotonic(), time.process_time()
+    total, total_cpu, total_engine = time.monotonic(), time.process_time(), engine_cpu(engine)
     # ---- container_prune
     client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
     if calls:
@@ -121,15 +135,13 @@ def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
     step("image disk usage after", lambda: read.disk_usage_of(client, "images"))
     step("prune_result", lambda: report.prune_result(image_outcome, "tags", False, True, 0))
     client.close()
-    total, total_cpu = time.monotonic() - total, time.process_time() - total_cpu
+    total, total_cpu, total_engine = (time.monotonic() - total, time.process_time() - total_cpu,
+                                      engine_cpu(engine) - total_engine)
     if profiler:
         profiler.disable()
     print(f"removed {len(outcome.removed)} containers (kept {len(outcome.kept)}), "
           f"{len(image_outcome.removed)} images (kept {len(image_outcome.kept)})")
-    print(f"  {'step':45s} {'wall':>8s} {'CPU of this process':>20s}")
-    for name, seconds, cpu in steps:
-        print(f"  {name:45s} {seconds:7.3f}s {cpu:7.3f}s")
-    print(f"  {'total':45s} {total:7.3f}s {total_cpu:7.3f}s")
+    print_steps(steps, (total, total_cpu, total_engine))
     if calls:
         print("  engine calls:")
         print(stats.report())
@@ -139,7 +151,7 @@ def profile(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
         print(buffer.getvalue())
 
 
-def profile_host(host: str, parallel: int, use_cprofile: bool, calls: bool) -> None:
+def profile_host(host: str, parallel: int, use_cprofile: bool, calls: bool, engine: fixtures.EngineControl) -> None:
     """tidy.docker.prune's path (one read, one plan, containers and images in one pool), step by step."""
     from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient
     from ansible_collections.tidy.docker.plugins.module_utils._engine.connection import ConnectionSettings
@@ -153,19 +165,19 @@ def profile_host(host: str, parallel: int, use_cprofile: bool, calls: bool) -> N
               "ca_path": None, "client_cert": None, "client_key": None, "tls_hostname": None, "use_ssh_client": False}
     policy = HostPolicy(containers=ContainerPolicy(exclude_restart_policies=frozenset()),
                         images=ImagePolicy(scope="unused", keep_unpullable=False))
-    steps: list[tuple[str, float, float]] = []
+    steps: list[tuple[str, float, float, float]] = []
     stats = CallStats()
 
     def step(name: str, function: t.Callable[[], t.Any]) -> t.Any:
-        start, cpu = time.monotonic(), time.process_time()
+        start, cpu, engine_start = time.monotonic(), time.process_time(), engine_cpu(engine)
         value = function()
-        steps.append((name, time.monotonic() - start, time.process_time() - cpu))
+        steps.append((name, time.monotonic() - start, time.process_time() - cpu, engine_cpu(engine) - engine_start))
         return value
 
     profiler = cProfile.Profile() if use_cprofile else None
     if profiler:
         profiler.enable()
-    total, total_cpu = time.monotonic(), time.process_time()
+    total, total_cpu, total_engine = time.monotonic(), time.process_time(), engine_cpu(engine)
     client = step("connect", lambda: EngineClient(ConnectionSettings.from_params(params)))
     if calls:
         stats.install(client)
@@ -178,14 +190,12 @@ def profile_host(host: str, parallel: int, use_cprofile: bool, calls: bool) -> N
         client, plans, policy, inventory, parallel, False, now))
     step("system df after", lambda: disk_usage(client))
     client.close()
-    total, total_cpu = time.monotonic() - total, time.process_time() - total_cpu
+    total, total_cpu, total_engine = (time.monotonic() - total, time.process_time() - total_cpu,
+                                      engine_cpu(engine) - total_engine)
     if profiler:
         profiler.disable()
     print(", ".join(f"{kind}: removed {len(o.removed)}, kept {len(o.kept)}" for kind, o in outcomes))
-    print(f"  {'step':45s} {'wall':>8s} {'CPU of this process':>20s}")
-    for name, seconds, cpu in steps:
-        print(f"  {name:45s} {seconds:7.3f}s {cpu:7.3f}s")
-    print(f"  {'total':45s} {total:7.3f}s {total_cpu:7.3f}s")
+    print_steps(steps, (total, total_cpu, total_engine))
     if calls:
         print("  engine calls:")
         print(stats.report())
@@ -193,6 +203,12 @@ def profile_host(host: str, parallel: int, use_cprofile: bool, calls: bool) -> N
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(40)
         print(buffer.getvalue())
+
+
+def print_steps(steps: list[tuple[str, float, float, float]], total: tuple[float, float, float]) -> None:
+    print(f"  {'step':45s} {'wall':>8s} {'CPU: this process':>18s} {'the engine':>11s}")
+    for name, seconds, cpu, engine in [*steps, ("total", *total)]:
+        print(f"  {name:45s} {seconds:7.3f}s {cpu:17.3f}s {engine:10.3f}s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.restore(fixture.label, fixture)
             time.sleep(fixtures_settle())
             print(f"--- {fixture.label}, rep {rep + 1}")
-            (profile_host if args.prune else profile)(engine.host, parallel, args.cprofile, args.calls)
+            (profile_host if args.prune else profile)(engine.host, parallel, args.cprofile, args.calls, engine)
             import seed
             client = seed.connect(engine.host)
             problems = fixtures.check_clean(client, fixture)
