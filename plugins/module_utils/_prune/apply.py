@@ -33,6 +33,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     NAMED,
     NOT_ATTEMPTED,
     NOT_DANGLING,
+    PARENT_OF_REMOVED,
     REMOVING,
     RUNNING,
     UNTAGGED,
@@ -164,16 +165,19 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     ``users_now`` counts containers per image from a listing taken right before
     the apply step: an image a container started using since the plan is spared.
     Without ``force``, tags are removed one by one and the engine deletes the
-    image with its last tag, refusing (409) if a container uses it.
+    image with its last tag, refusing (409) if a container uses it. A hidden parent the plan
+    removes after its children (``parent_of_removed``) that is already gone went as planned:
+    the engine deleted it with its last child, as Docker always does and Podman often does.
     """
     def remove(decision: Decision) -> str | None:
         if decision.reason == UNTAGGED:
             return _untag(client, decision)
         if users_now.get(decision.id):
             return IN_USE
+        went_with_child = None if decision.reason == PARENT_OF_REMOVED else GONE
         current = inspect_or_none(client, "images", decision.id)
         if current is None:
-            return GONE
+            return went_with_child
         if tuple(sorted(repo_tags(current))) != tuple(sorted(decision.names)):
             # Re-tagged meanwhile: a dangling image that got a tag is no longer dangling.
             return NOT_DANGLING if not decision.names else CONFLICT
@@ -184,7 +188,7 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
                 client.request("DELETE", object_path("images", reference), {"force": force, "noprune": False})
                 untagged.append(reference)
         except NotFound:
-            return GONE
+            return went_with_child
         except (Conflict, EngineError) as exc:
             if not _exists(client, decision.id):
                 # Removed; what failed was pruning its untagged parents, which the concurrent removal
