@@ -189,7 +189,11 @@ removed:
       description: Bytes only this image holds (its unique size).
       type: int
     reason:
-      description: One of V(dangling), V(unused), V(older_than), V(beyond_keep_last), V(over_watermark).
+      description:
+        - One of V(dangling), V(unused), V(older_than), V(beyond_keep_last), V(over_watermark).
+        - On Podman also V(parent_of_removed), a hidden untagged build parent of removed images that nothing else needs,
+          removed after them (Docker deletes such parents with their child unasked; Podman does not always, see
+          L(Podman, docs/podman.md)). The cap O(max_removals) does not count these.
       type: str
 kept:
   description:

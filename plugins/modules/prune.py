@@ -301,7 +301,8 @@ removed:
       description: Bytes its removal frees as the engine counts them (0 for networks).
       type: int
     reason:
-      description: Why it goes, as its own prune module says it (V(stopped), V(older_than), V(dangling), V(unused), ...).
+      description: Why it goes, as its own prune module says it (V(stopped), V(older_than), V(dangling), V(unused), ...;
+        on Podman V(parent_of_removed) for an image's hidden untagged build parents, see M(tidy.docker.image_prune)).
       type: str
 kept:
   description:
