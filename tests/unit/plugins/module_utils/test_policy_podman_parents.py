@@ -81,14 +81,9 @@ def apply_like_podman(host: Host, engine: SimulatedEngine, plan: PrunePlan, seed
             del engine.parents[image_id_]  # left its parents behind, as removals at once do
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow])
-@given(hosts(), policies(), st.integers(0, 2**32 - 1))
-def test_one_run_leaves_what_docker_leaves_and_a_second_plans_nothing(host, policy, seed):
-    docker_engine = copy_engine(host.engine)
-    docker_plan = plan_for(host, policy, None)
-    hidden = hidden_of(host)
-    plan = plan_for(host, policy, hidden)
-    # The same decisions as on Docker, plus the build parents, untagged, each listed after its children.
+def check_same_decisions_plus_parents(host: Host, plan: PrunePlan, docker_plan: PrunePlan,
+                                      hidden: list[Image]) -> None:
+    """The same decisions as on Docker, plus the build parents: untagged, each in a wave after its children."""
     assert plan.kept == docker_plan.kept
     assert [d for d in plan.removals if d.reason != PARENT_OF_REMOVED] == list(docker_plan.removals)
     parents_planned = {d.id for d in plan.removals if d.reason == PARENT_OF_REMOVED}
@@ -98,23 +93,40 @@ def test_one_run_leaves_what_docker_leaves_and_a_second_plans_nothing(host, poli
     wave_of = {i: n for n, wave in enumerate(plan.waves) for i in wave}
     for child, parent in host.parents.items():
         if parent in parents_planned:
-            assert child not in host.engine.parents or child in wave_of and wave_of[child] < wave_of[parent]
-    # Carried out on an engine that may leave parents behind: the host ends as Docker's does.
-    apply_like_podman(host, host.engine, plan, seed)
+            assert child in wave_of and wave_of[child] < wave_of[parent], (child, parent)
+
+
+def apply_like_docker(host: Host, engine: SimulatedEngine, plan: PrunePlan) -> None:
     for container_id in host.removed_containers:
-        docker_engine.remove_container(container_id)
-    for wave in docker_plan.waves:
+        engine.remove_container(container_id)
+    for wave in plan.waves:
         for image_id_ in sorted(wave):
-            docker_engine.remove_image(image_id_)
-    assert host.engine.parents.keys() == docker_engine.parents.keys()
-    # And the next plan (on what is left) finds nothing more, except what the cap held back.
+            engine.remove_image(image_id_)
+
+
+def check_next_plan_finds_nothing(host: Host, policy: ImagePolicy, plan: PrunePlan) -> None:
+    """Planning again on what is left removes nothing, except what the cap or the watermark held back."""
     listed = host.engine.listed()
     left = Host([i for i in host.images if i.id in listed], {i: p for i, p in host.engine.parents.items() if p},
                 [c for c in host.containers if c.id not in host.removed_containers], frozenset(), host.engine)
     again = plan_for(left, policy, hidden_of(left))
-    capped = {d.id for d in plan.kept if d.reason in ("max_removals", "below_watermark")}
-    assert again.removal_ids <= capped | {i.id for i in hidden_of(left)}
-    assert {d.id for d in again.removals if d.reason != PARENT_OF_REMOVED} <= capped
+    held_back = {d.id for d in plan.kept if d.reason in ("max_removals", "below_watermark")}
+    assert {d.id for d in again.removals if d.reason != PARENT_OF_REMOVED} <= held_back
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(hosts(), policies(), st.integers(0, 2**32 - 1))
+def test_one_run_leaves_what_docker_leaves_and_a_second_plans_nothing(host, policy, seed):
+    docker_engine = copy_engine(host.engine)
+    docker_plan = plan_for(host, policy, None)
+    hidden = hidden_of(host)
+    plan = plan_for(host, policy, hidden)
+    check_same_decisions_plus_parents(host, plan, docker_plan, hidden)
+    # Carried out on an engine that may leave parents behind, the host ends as Docker's does.
+    apply_like_podman(host, host.engine, plan, seed)
+    apply_like_docker(host, docker_engine, docker_plan)
+    assert host.engine.parents.keys() == docker_engine.parents.keys()
+    check_next_plan_finds_nothing(host, policy, plan)
 
 
 BASE, MIDDLE, LOWER, CHILD, SIBLING, OTHER = (image_id(name) for name in ("base", "middle", "lower", "child", "sibling",
