@@ -17,6 +17,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.client import 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
 from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     PODMAN,
+    build_steps_below,
     docker_state,
     full_image_id,
     pull_evidence,
@@ -113,13 +114,16 @@ def image_graph(client: EngineClient, hidden: bool) -> tuple[dict[str, str], tup
     """``image_parents``, and with ``hidden`` also the hidden build intermediates as records, from one listing.
 
     Their size is their own layers: the image's size less its parent's (a child holds all its
-    parent's layers), as Podman's layers' bytes are counted (``_podman.layers_size``).
+    parent's layers), as Podman's layers' bytes are counted (``_podman.layers_size``); 0 for the
+    steps of one image's own build, whose bytes that image's unique size already counts
+    (``_podman.build_steps_below``), so that a plan's estimate counts each byte once.
     """
     listed = client.call(client.api.images, all=True)
     parents = {full_image_id(raw["Id"]): full_image_id(raw["ParentId"]) for raw in listed if raw.get("ParentId")}
     if not hidden:
         return parents, ()
     top = {full_image_id(raw["Id"]) for raw in top_level_images(listed)}
+    _own_steps, counted = build_steps_below(listed)
     size_of = {full_image_id(raw["Id"]): int(raw.get("Size") or 0) for raw in listed}
     records = []
     for raw in listed:
@@ -129,7 +133,8 @@ def image_graph(client: EngineClient, hidden: bool) -> tuple[dict[str, str], tup
         parent = parents.get(image_id)
         size = size_of[image_id]
         records.append(Image(id=image_id, tags=(), digests=(), created=epoch_to_datetime(raw.get("Created") or 0),
-                             unique_size=max(size - size_of[parent], 0) if parent in size_of else size,
+                             unique_size=0 if image_id in counted else
+                             max(size - size_of[parent], 0) if parent in size_of else size,
                              labels=dict(raw.get("Labels") or {}), parent_id=parent))
     return parents, tuple(records)
 
