@@ -78,12 +78,14 @@ def build_steps_below(images: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[dict[s
     absorbed: set[str] = set()
     for image_id in top:
         # An image with children shares all it holds with them; only a leaf's own steps are its own.
-        node, total = (None if children.get(image_id) else parent_of.get(image_id)), 0
-        while node in size_of and node not in top and children.get(node) == 1 and node not in absorbed:
-            parent = parent_of.get(node)
-            total += max(size_of[node] - size_of[parent], 0) if parent in size_of else size_of[node]
+        node: str | None = None if children.get(image_id) else parent_of.get(image_id)
+        total = 0
+        while node is not None and node in size_of and node not in top and children.get(node) == 1 \
+                and node not in absorbed:
+            above = parent_of.get(node)
+            total += max(size_of[node] - size_of[above], 0) if above is not None and above in size_of else size_of[node]
             absorbed.add(node)
-            node = parent
+            node = above
         extra[image_id] = total
     return extra, frozenset(absorbed)
 

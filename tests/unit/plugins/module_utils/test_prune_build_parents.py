@@ -17,7 +17,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import D
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import image_graph_for
 
 BASE, STEP, LEAF = ("a" * 64, "b" * 64, "c" * 64)
-LISTING = [
+LISTING: list[dict[str, t.Any]] = [
     {"Id": f"sha256:{BASE}", "ParentId": "", "RepoTags": ["docker.io/tidy-test/busybox:latest"], "Size": 2000,
      "Created": 100, "Labels": {}},
     {"Id": f"sha256:{STEP}", "ParentId": BASE, "RepoTags": None, "Size": 2500, "Created": 200,
