@@ -4,14 +4,18 @@
 
 On Podman the image graph comes with the hidden intermediates as records; on Docker nothing more is
 read. A planned parent the engine already deleted with its child went as planned; any other image
-that vanished is ``gone``.
+that vanished is ``gone``. Podman's 500 "image not known" about another image, which it answers while
+concurrent removals run, is asked again rather than taken for the image gone.
 """
 
 from __future__ import annotations
 
 import typing as t
 
+import pytest
+
 from ansible_collections.tidy.docker.plugins.module_utils._errors import NotFound
+from ansible_collections.tidy.docker.plugins.module_utils._prune import apply
 from ansible_collections.tidy.docker.plugins.module_utils._prune.apply import image_remover
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import Decision
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import image_graph_for
@@ -88,3 +92,46 @@ def test_a_planned_parent_still_there_is_deleted():
     remove = image_remover(t.cast(t.Any, client), {}, force=False)
     assert remove(Decision(f"sha256:{STEP}", (), "remove", "parent_of_removed")) is None
     assert client.requests == [("GET", f"/images/sha256:{STEP}/json"), ("DELETE", f"/images/sha256:{STEP}")]
+
+
+class RacingClient(FakeClient):
+    """Podman while other removals run: the first ``races`` answers of each kind are its 500 "image not known"
+    about another image (read as NotFound with status 500), whether or not the asked image is there."""
+
+    def __init__(self, present: t.Collection[str], races: int) -> None:
+        super().__init__("podman", present)
+        self.races = {"GET": races, "DELETE": races}
+
+    def request(self, verb: str, path: str, query: t.Mapping[str, t.Any] | None = None) -> t.Any:
+        if self.races[verb]:
+            self.races[verb] -= 1
+            self.requests.append((verb, path))
+            raise NotFound('reading image "other": image not known', status_code=500)
+        return super().request(verb, path, query)
+
+
+@pytest.fixture(autouse=True)
+def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(apply, "_PODMAN_RACE_PAUSE", 0)
+
+
+def test_podmans_race_is_not_taken_for_the_image_gone():
+    client = RacingClient({f"sha256:{LEAF}"}, races=2)
+    remove = image_remover(t.cast(t.Any, client), {}, force=False)
+    assert remove(Decision(f"sha256:{LEAF}", (), "remove", "dangling")) is None
+    assert client.present == set()
+    assert [verb for verb, _path in client.requests].count("DELETE") == 3
+
+
+def test_an_image_really_gone_is_gone_after_the_race():
+    client = RacingClient(set(), races=1)
+    remove = image_remover(t.cast(t.Any, client), {}, force=False)
+    assert remove(Decision(f"sha256:{LEAF}", (), "remove", "dangling")) == "gone"
+
+
+def test_an_image_that_stays_through_every_attempt_is_a_conflict():
+    client = RacingClient({f"sha256:{LEAF}"}, races=0)
+    client.races["DELETE"] = 99
+    remove = image_remover(t.cast(t.Any, client), {}, force=False)
+    assert remove(Decision(f"sha256:{LEAF}", (), "remove", "dangling")) == "conflict"
+    assert client.present == {f"sha256:{LEAF}"}
