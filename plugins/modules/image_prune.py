@@ -288,7 +288,7 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
     policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
 
-    engine_id = usage_state_key(info, client.settings.docker_host)
+    engine_id = usage_state_key(info, client.settings.docker_host, client.engine)
     state, warnings = refresh_usage_state(params["usage_state_path"], engine_id, (c.image_id for c in containers),
                                           (i.id for i in inventory.images), now, module.check_mode)
 

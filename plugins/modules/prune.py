@@ -400,7 +400,8 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
     usage_state, filesystem = None, None
     if policy.images is not None:
         info = client.call(client.api.info)
-        usage_state = UsageStateFile(params["usage_state_path"], usage_state_key(info, client.settings.docker_host))
+        usage_state = UsageStateFile(params["usage_state_path"],
+                                     usage_state_key(info, client.settings.docker_host, client.engine))
         if params["images"].get("max_image_usage") is not None:
             filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
 
