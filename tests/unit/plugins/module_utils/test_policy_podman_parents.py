@@ -129,8 +129,8 @@ def test_one_run_leaves_what_docker_leaves_and_a_second_plans_nothing(host, poli
     check_next_plan_finds_nothing(host, policy, plan)
 
 
-BASE, MIDDLE, LOWER, CHILD, SIBLING, OTHER = (image_id(name) for name in ("base", "middle", "lower", "child", "sibling",
-                                                                         "other"))
+NAMES = ("base", "middle", "lower", "child", "sibling", "other")
+BASE, MIDDLE, LOWER, CHILD, SIBLING, OTHER = (image_id(name) for name in NAMES)
 PROTECT_KEEP = LabelSelector("keep")
 
 
@@ -188,4 +188,3 @@ def test_the_cap_holds_back_the_parents_of_what_it_holds_back():
                                parents={CHILD: MIDDLE}, hidden=hidden)
     assert removals(plan) == [(OTHER, "unused")]
     assert {d.id: d.reason for d in plan.kept} == {CHILD: "max_removals"}
-
