@@ -57,6 +57,44 @@ def familiar_name(reference: str) -> str:
     return reference
 
 
+def build_steps_below(images: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[dict[str, int], frozenset[str]]:
+    """For each top-level image of an ``all=true`` listing, the bytes of the hidden intermediates below it
+    that only it needs (the steps of its own build), and the ids of all such intermediates.
+
+    Podman's df counts everything an image shares with its parent as shared, so an image built
+    with a ``RUN`` and labels holds only its label's config bytes there: its ``RUN`` layer sits in
+    a hidden intermediate (Podman makes one per step, ``LABEL`` included). Docker counts the
+    layers no other listed image holds as the image's own; walking up from an image without
+    children through the hidden intermediates that have one child each gives that. Each intermediate's own bytes are its
+    size less its parent's (``layers_size``).
+    """
+    size_of = {full_image_id(raw.get("Id")): int(raw.get("Size") or 0) for raw in images}
+    parent_of = {full_image_id(raw.get("Id")): full_image_id(raw.get("ParentId")) for raw in images if raw.get("ParentId")}
+    children: dict[str, int] = {}
+    for parent in parent_of.values():
+        children[parent] = children.get(parent, 0) + 1
+    top = {full_image_id(raw.get("Id")) for raw in top_level_images(images)}
+    extra: dict[str, int] = {}
+    absorbed: set[str] = set()
+    for image_id in top:
+        # An image with children shares all it holds with them; only a leaf's own steps are its own.
+        node: str | None = None if children.get(image_id) else parent_of.get(image_id)
+        total = 0
+        while node is not None and node in size_of and node not in top and children.get(node) == 1 \
+                and node not in absorbed:
+            above = parent_of.get(node)
+            total += max(size_of[node] - size_of[above], 0) if above is not None and above in size_of else size_of[node]
+            absorbed.add(node)
+            node = above
+        extra[image_id] = total
+    return extra, frozenset(absorbed)
+
+
+def _less(shared: int, own_steps: int) -> int:
+    """Shared bytes less those of the image's own build steps; -1 (unknown) stays unknown."""
+    return shared if shared < 0 else max(shared - own_steps, 0)
+
+
 def _image_in_docker_terms(raw: t.Mapping[str, t.Any], shared_size: int) -> dict[str, t.Any]:
     return dict(raw, Id=full_image_id(raw.get("Id")), ParentId=full_image_id(raw.get("ParentId")),
                 RepoTags=[familiar_name(str(tag)) for tag in raw.get("RepoTags") or []],
@@ -96,7 +134,10 @@ def docker_disk_usage(df: t.Mapping[str, t.Any], images: t.Sequence[t.Mapping[st
     shared: dict[str, t.Any] = {}
     for raw in df.get("Images") or []:
         shared.setdefault(full_image_id(raw.get("Id")), raw.get("SharedSize"))
-    top = [_image_in_docker_terms(raw, int(shared.get(full_image_id(raw.get("Id")), -1) or 0))
+    # Docker's shared bytes leave out what the image's own build steps hold (``build_steps_below``).
+    own_steps, _intermediates = build_steps_below(images)
+    top = [_image_in_docker_terms(raw, _less(int(shared.get(full_image_id(raw.get("Id")), -1) or 0),
+                                             own_steps.get(full_image_id(raw.get("Id")), 0)))
            for raw in top_level_images(images)]
     usage = {str(raw.get("Name")): raw.get("UsageData") for raw in df.get("Volumes") or []}
     return dict(df, Images=top, LayersSize=layers_size(images),

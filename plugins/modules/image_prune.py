@@ -189,7 +189,11 @@ removed:
       description: Bytes only this image holds (its unique size).
       type: int
     reason:
-      description: One of V(dangling), V(unused), V(older_than), V(beyond_keep_last), V(over_watermark).
+      description:
+        - One of V(dangling), V(unused), V(older_than), V(beyond_keep_last), V(over_watermark).
+        - On Podman also V(parent_of_removed), a hidden untagged build parent of removed images that nothing else needs,
+          removed after them (Docker deletes such parents with their child unasked; Podman does not always, see
+          L(Podman, docs/podman.md)). The cap O(max_removals) does not count these.
       type: str
 kept:
   description:
@@ -259,7 +263,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import p
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
     disk_usage_of,
-    image_parents,
+    image_graph_for,
     images_from_engine,
     users_per_image,
 )
@@ -279,17 +283,17 @@ def prune_images(module: TidyDockerModule) -> dict[str, t.Any]:
     now = now_utc()
     containers = containers_from_engine(client, details=False)
     inventory = images_from_engine(client, precise=policy.needs_precise_times or params["max_image_usage"] is not None)
-    parents = image_parents(client) if policy.needs_graph else None
+    parents, hidden = image_graph_for(client, policy.needs_graph)
     info = client.call(client.api.info)
     filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
     policy = dataclasses.replace(policy, watermark=watermark_from_params(params, inventory.layers_size, filesystem))
 
-    engine_id = usage_state_key(info, client.settings.docker_host)
+    engine_id = usage_state_key(info, client.settings.docker_host, client.engine)
     state, warnings = refresh_usage_state(params["usage_state_path"], engine_id, (c.image_id for c in containers),
                                           (i.id for i in inventory.images), now, module.check_mode)
 
     plan = plan_image_removals(inventory.images, containers, policy, now, state,
-                               removed_containers=params["removed_containers"], parents=parents)
+                               removed_containers=params["removed_containers"], parents=parents, hidden=hidden)
     if module.check_mode or not plan.removals:
         outcome, reclaimed, interrupted = Outcome(removed=list(plan.removals), kept=list(plan.kept)), 0, None
     else:

@@ -301,7 +301,8 @@ removed:
       description: Bytes its removal frees as the engine counts them (0 for networks).
       type: int
     reason:
-      description: Why it goes, as its own prune module says it (V(stopped), V(older_than), V(dangling), V(unused), ...).
+      description: Why it goes, as its own prune module says it (V(stopped), V(older_than), V(dangling), V(unused), ...;
+        on Podman V(parent_of_removed) for an image's hidden untagged build parents, see M(tidy.docker.image_prune)).
       type: str
 kept:
   description:
@@ -399,7 +400,8 @@ def prune_host(module: TidyDockerModule) -> dict[str, t.Any]:
     usage_state, filesystem = None, None
     if policy.images is not None:
         info = client.call(client.api.info)
-        usage_state = UsageStateFile(params["usage_state_path"], usage_state_key(info, client.settings.docker_host))
+        usage_state = UsageStateFile(params["usage_state_path"],
+                                     usage_state_key(info, client.settings.docker_host, client.engine))
         if params["images"].get("max_image_usage") is not None:
             filesystem = local_filesystem(str(info.get("DockerRootDir") or ""), client.settings.docker_host)
 

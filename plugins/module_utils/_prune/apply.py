@@ -13,6 +13,7 @@ the outcomes so far, the failed removals kept as ``failed`` and the rest as ``no
 
 from __future__ import annotations
 
+import time
 import typing as t
 
 from ansible_collections.tidy.docker.plugins.module_utils._concurrency import Stopped, in_dependency_order
@@ -33,6 +34,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import (
     NAMED,
     NOT_ATTEMPTED,
     NOT_DANGLING,
+    PARENT_OF_REMOVED,
     REMOVING,
     RUNNING,
     UNTAGGED,
@@ -164,16 +166,19 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     ``users_now`` counts containers per image from a listing taken right before
     the apply step: an image a container started using since the plan is spared.
     Without ``force``, tags are removed one by one and the engine deletes the
-    image with its last tag, refusing (409) if a container uses it.
+    image with its last tag, refusing (409) if a container uses it. A hidden parent the plan
+    removes after its children (``parent_of_removed``) that is already gone went as planned:
+    the engine deleted it with its last child, as Docker always does and Podman often does.
     """
     def remove(decision: Decision) -> str | None:
         if decision.reason == UNTAGGED:
             return _untag(client, decision)
         if users_now.get(decision.id):
             return IN_USE
-        current = inspect_or_none(client, "images", decision.id)
+        went_with_child = None if decision.reason == PARENT_OF_REMOVED else GONE
+        current = _inspect_image(client, decision.id)
         if current is None:
-            return GONE
+            return went_with_child
         if tuple(sorted(repo_tags(current))) != tuple(sorted(decision.names)):
             # Re-tagged meanwhile: a dangling image that got a tag is no longer dangling.
             return NOT_DANGLING if not decision.names else CONFLICT
@@ -181,10 +186,12 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
         untagged: list[str] = []
         try:
             for reference in references:
-                client.request("DELETE", object_path("images", reference), {"force": force, "noprune": False})
+                _delete_image(client, reference, decision.id, force)
                 untagged.append(reference)
-        except NotFound:
-            return GONE
+        except NotFound as exc:
+            # Podman's 500 for another image, and this one gone afterwards: the deletion was ours and
+            # failed at pruning a parent that a concurrent removal deleted (as below for Docker's race).
+            return None if _podman_race(exc) else went_with_child
         except (Conflict, EngineError) as exc:
             if not _exists(client, decision.id):
                 # Removed; what failed was pruning its untagged parents, which the concurrent removal
@@ -200,9 +207,49 @@ def image_remover(client: EngineClient, users_now: t.Mapping[str, int], force: b
     return remove
 
 
+# Podman answers 500 "image not known" (read as 404) not only for an image that is gone but also for one
+# that is there, while a concurrent removal deletes another image its answer walks to (a parent, a
+# sibling): "... reading image <other id> ...: image not known". A 404 of its own ("failed to find
+# image") is certain. Asked again once the other removal is done, the image answers as it is.
+_PODMAN_RACE_ATTEMPTS = 5
+_PODMAN_RACE_PAUSE = 0.1  # seconds, times the attempt
+
+
+def _podman_race(exc: NotFound) -> bool:
+    return exc.context.get("status_code") == 500
+
+
+def _inspect_image(client: EngineClient, image_id: str) -> dict[str, t.Any] | None:
+    """The image's inspect data; None when it is gone (after asking again through Podman's race)."""
+    for attempt in range(1, _PODMAN_RACE_ATTEMPTS + 1):
+        try:
+            return dict(client.request("GET", object_path("images", image_id, "json")))
+        except NotFound as exc:
+            if not _podman_race(exc) or attempt == _PODMAN_RACE_ATTEMPTS:
+                return None
+            time.sleep(_PODMAN_RACE_PAUSE * attempt)
+    return None
+
+
+def _delete_image(client: EngineClient, reference: str, image_id: str, force: bool) -> None:
+    """Delete ``reference`` with its untagged parents; NotFound when the image is gone. A 500 "image not
+    known" while the image is still there (Podman's race, above) is tried again, and is a Conflict when
+    the image is still there after the last attempt."""
+    for attempt in range(1, _PODMAN_RACE_ATTEMPTS + 1):
+        try:
+            client.request("DELETE", object_path("images", reference), {"force": force, "noprune": False})
+            return
+        except NotFound as exc:
+            if not _podman_race(exc) or _inspect_image(client, image_id) is None:
+                raise
+            if attempt == _PODMAN_RACE_ATTEMPTS:
+                raise Conflict(exc.message, **exc.context) from None  # still there: in effect refused
+            time.sleep(_PODMAN_RACE_PAUSE * attempt)
+
+
 def _untag(client: EngineClient, decision: Decision) -> str | None:
     """Remove the named tags of an image that keeps others; the image itself stays."""
-    current = inspect_or_none(client, "images", decision.id)
+    current = _inspect_image(client, decision.id)
     if current is None:
         return GONE
     tags = set(repo_tags(current))
@@ -221,7 +268,7 @@ _IN_USE_REFUSALS = ("being used by", "is using its referenced image", "image is 
 
 
 def _exists(client: EngineClient, image_id: str) -> bool:
-    return inspect_or_none(client, "images", image_id) is not None
+    return _inspect_image(client, image_id) is not None
 
 
 def _retag(client: EngineClient, image_id: str, references: t.Iterable[str]) -> None:

@@ -41,7 +41,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_host imp
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy_volumes_networks_cache import EngineInventory
 from ansible_collections.tidy.docker.plugins.module_utils._prune.read import (
     containers_from_engine,
-    image_parents,
+    image_graph_for,
     images_from_engine,
     users_per_image,
 )
@@ -109,8 +109,9 @@ def read_host(client: EngineClient, policy: HostPolicy, df: Answer, now: dt.date
             state, warnings = refresh_usage_state(usage_state.path, usage_state.engine_id,
                                                   (c.image_id for c in containers), (i.id for i in images.images),
                                                   now, check_mode)
-        inventory = replace(inventory, images=tuple(images.images), usage_state=state,
-                            parents=image_parents(client) if policy.images.needs_graph else None)
+        parents, hidden = image_graph_for(client, policy.images.needs_graph)
+        inventory = replace(inventory, images=tuple(images.images), usage_state=state, parents=parents,
+                            hidden_images=hidden)
     return inventory, warnings
 
 

@@ -43,6 +43,10 @@ OVER_WATERMARK = "over_watermark"
 NAMED = "named"
 # An image named by some of its tags only: those tags go, the image stays with its other tags.
 UNTAGGED = "untagged"
+# A hidden untagged parent (build intermediate) of removed images, that nothing else needs: Docker
+# deletes it with its last child unasked; Podman does not always (two removals at once leave parents
+# behind), so where the engine cannot be relied on the plan removes it itself, after its children.
+PARENT_OF_REMOVED = "parent_of_removed"
 
 # Keep reasons.
 RUNNING = "running"
@@ -75,7 +79,7 @@ KEEP_REASONS: tuple[str, ...] = (
     FAILED, NOT_ATTEMPTED,
 )
 REMOVE_REASONS: tuple[str, ...] = (STOPPED, DANGLING, UNUSED, OLDER_THAN, BEYOND_KEEP_LAST, OVER_WATERMARK, NAMED,
-                                   UNTAGGED)
+                                   UNTAGGED, PARENT_OF_REMOVED)
 
 # Container states that mean "alive": never removed, whatever the policy says.
 LIVE_STATES = frozenset({"running", "paused", "restarting"})
@@ -469,11 +473,18 @@ def _removal_reason(image: Image, policy: ImagePolicy) -> str:
 
 def _descendants_stay(images: t.Sequence[Image], candidates: t.AbstractSet[str], parents: t.Mapping[str, str],
                       used: t.AbstractSet[str]) -> set[str]:
-    """Ids of the candidates that cannot go because something below them stays.
+    """Ids of the candidates that cannot go because something below them stays."""
+    gone = _gone_after(images, candidates, parents, used)
+    return {image_id for image_id in candidates if not gone[image_id]}
+
+
+def _gone_after(images: t.Sequence[Image], candidates: t.AbstractSet[str], parents: t.Mapping[str, str],
+                used: t.AbstractSet[str]) -> dict[str, bool]:
+    """Every image the engine holds -> whether it is gone once ``candidates`` are removed.
 
     ``parents`` maps every image the engine holds (listed or hidden intermediate)
     to its parent. An image is gone after the plan when it is a candidate (listed)
-    or a hidden intermediate no container uses (the engine deletes those with their
+    or a hidden intermediate no container uses (Docker deletes those with their
     last child), and all its children are gone too. Children are settled before
     their parents by walking from the deepest images up.
     """
@@ -486,7 +497,7 @@ def _descendants_stay(images: t.Sequence[Image], candidates: t.AbstractSet[str],
     for node in sorted(nodes, key=lambda n: _depth(n, parents), reverse=True):
         itself = node in candidates if node in listed else node not in used
         gone[node] = itself and all(gone[child] for child in children.get(node, ()))
-    return {image_id for image_id in candidates if not gone[image_id]}
+    return gone
 
 
 def _depth(image_id: str, parents: t.Mapping[str, str]) -> int:
@@ -581,7 +592,8 @@ def _watermark_prefix(ordered: list[Image], watermark: Watermark) -> tuple[list[
 def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Container], policy: ImagePolicy,
                         now: dt.datetime, usage_state: t.Mapping[str, dt.datetime] | None = None,
                         removed_containers: t.Iterable[str] = (),
-                        parents: t.Mapping[str, str] | None = None) -> PrunePlan:
+                        parents: t.Mapping[str, str] | None = None,
+                        hidden: t.Sequence[Image] = ()) -> PrunePlan:
     """Decide for every image.
 
     ``containers`` are all containers (any state); an image one of them uses is
@@ -590,7 +602,10 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     use, for least-recently-used order in watermark mode. ``parents`` maps every
     image the engine holds, hidden intermediates included, to its parent (default:
     the listed images' own parents); an image with a descendant that stays is kept
-    as ``parent_of_kept``.
+    as ``parent_of_kept``. ``hidden``: the hidden intermediates (untagged images with
+    children, which the engine's list leaves out) where the engine does not reliably
+    delete them with their last child (Podman): those that go with the plan's
+    removals become removals of their own (``parent_of_removed``), after their children.
     """
     images = sorted(images, key=lambda i: (i.created, i.id))
     if parents is None:
@@ -606,7 +621,7 @@ def plan_image_removals(images: t.Iterable[Image], containers: t.Iterable[Contai
     candidates = [i for i in candidates if i.id not in blocked]
     removals, below = _in_removal_order(candidates, policy, parents, usage_state or {})
     plan = _finish(removals, kept + below, policy.max_removals)  # the cap counts the policy's own removals only
-    return _with_named(plan, images, named, partial, parents, used)
+    return _with_named(plan, images, named, partial, parents, used, hidden)
 
 
 def _judge_by_policy(images: t.Sequence[Image], named: t.Mapping[str, str], partial: t.Collection[str],
@@ -688,9 +703,10 @@ def _untag_kept(kept: t.Iterable[Decision], partial: t.Mapping[str, tuple[str, .
 
 def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str, str],
                 partial: t.Mapping[str, tuple[str, ...]], parents: t.Mapping[str, str],
-                used: t.AbstractSet[str]) -> PrunePlan:
-    """Add the named removals to the policy's plan, keep a named image whose descendant stays after all, and
-    list the removals wave by wave, as a real run removes (and reports) them."""
+                used: t.AbstractSet[str], hidden: t.Sequence[Image] = ()) -> PrunePlan:
+    """Add the named removals to the policy's plan, keep a named image whose descendant stays after all, add
+    the ``hidden`` parents that go with the removals, and list the removals wave by wave, as a real run
+    removes (and reports) them."""
     by_id = {image.id: image for image in images}
     kept, untags = _untag_kept(plan.kept, partial)
     deletions = [Decision(i, by_id[i].tags, REMOVE, NAMED, by_id[i].unique_size, named=True)
@@ -699,6 +715,7 @@ def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str
     blocked = _descendants_stay(images, {d.id for d in deletions}, parents, used)
     kept += [replace(d, action=KEEP, reason=PARENT_OF_KEPT) for d in deletions if d.id in blocked]
     deletions = [d for d in deletions if d.id not in blocked]
+    deletions += hidden_parents_going(images, hidden, {d.id for d in deletions}, parents, used)
     waves = removal_waves(PrunePlan(tuple(deletions)), parents)
     wave_of = {image_id: index for index, wave in enumerate(waves) for image_id in wave}
     in_waves = sorted(deletions, key=lambda d: wave_of[d.id])
@@ -706,6 +723,23 @@ def _with_named(plan: PrunePlan, images: t.Sequence[Image], named: t.Mapping[str
     # Untagging never waits for anything: with the first wave.
     first = (waves[0] if waves else frozenset()) | {d.id for d in untags}
     return PrunePlan(tuple(untags + in_waves + kept), waves=(first, *waves[1:]))
+
+
+def hidden_parents_going(images: t.Sequence[Image], hidden: t.Sequence[Image], deleted: t.AbstractSet[str],
+                         parents: t.Mapping[str, str], used: t.AbstractSet[str]) -> list[Decision]:
+    """The ``hidden`` intermediates that are gone once ``deleted`` are, as removals (``parent_of_removed``).
+
+    They are the ones Docker deletes with their last child; only ancestors of deleted images
+    qualify (a hidden image always has children, and is gone only when they all are), so a
+    hidden image that nothing in the plan touches is never listed.
+    """
+    if not hidden or not deleted:
+        return []
+    gone = _gone_after(images, deleted, parents, used)
+    listed = {image.id for image in images}
+    return [Decision(image.id, (), REMOVE, PARENT_OF_REMOVED, image.unique_size)
+            for image in sorted(hidden, key=lambda i: (i.created, i.id))
+            if image.id not in listed and gone.get(image.id, False)]
 
 
 def _image_context(images: t.Sequence[Image], containers: t.Iterable[Container], policy: ImagePolicy,

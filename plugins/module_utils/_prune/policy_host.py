@@ -56,6 +56,8 @@ class HostInventory:
     containers: tuple[Container, ...] = ()
     images: tuple[Image, ...] = ()
     parents: t.Mapping[str, str] | None = None      # every image -> its parent, hidden intermediates too
+    # The hidden intermediates, where the plan removes those that go with their children (Podman).
+    hidden_images: tuple[Image, ...] = ()
     usage_state: t.Mapping[str, dt.datetime] = field(default_factory=dict)
     engine: EngineInventory = field(default_factory=EngineInventory)
 
@@ -71,6 +73,7 @@ def plan_host(inventory: HostInventory, policy: HostPolicy, now: dt.datetime) ->
     if policy.images is not None:
         plans.append((IMAGE, plan_image_removals(inventory.images, inventory.containers, policy.images, now,
                                                  usage_state=inventory.usage_state,
-                                                 removed_containers=removed_containers, parents=inventory.parents)))
+                                                 removed_containers=removed_containers, parents=inventory.parents,
+                                                 hidden=inventory.hidden_images)))
     plans.extend(plan_engine_prune(inventory.engine, policy.engine, now, removed_containers))
     return plans

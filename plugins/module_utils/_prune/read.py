@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.client import EngineClient, disk_usage
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
-from ansible_collections.tidy.docker.plugins.module_utils._podman import docker_state, full_image_id, pull_evidence
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    PODMAN,
+    build_steps_below,
+    docker_state,
+    full_image_id,
+    pull_evidence,
+    top_level_images,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
 from ansible_collections.tidy.docker.plugins.module_utils._units import epoch_to_datetime, parse_engine_time
@@ -100,8 +107,46 @@ def image_parents(client: EngineClient) -> dict[str, str]:
     The disk-usage listing leaves out untagged images that have children, so an image's
     descendants can only be found through this listing of them all (one call).
     """
-    return {full_image_id(raw["Id"]): full_image_id(raw["ParentId"]) for raw in client.call(client.api.images, all=True)
-            if raw.get("ParentId")}
+    return image_graph(client, hidden=False)[0]
+
+
+def image_graph(client: EngineClient, hidden: bool) -> tuple[dict[str, str], tuple[Image, ...]]:
+    """``image_parents``, and with ``hidden`` also the hidden build intermediates as records, from one listing.
+
+    Their size is their own layers: the image's size less its parent's (a child holds all its
+    parent's layers), as Podman's layers' bytes are counted (``_podman.layers_size``); 0 for the
+    steps of one image's own build, whose bytes that image's unique size already counts
+    (``_podman.build_steps_below``), so that a plan's estimate counts each byte once.
+    """
+    listed = client.call(client.api.images, all=True)
+    parents = {full_image_id(raw["Id"]): full_image_id(raw["ParentId"]) for raw in listed if raw.get("ParentId")}
+    if not hidden:
+        return parents, ()
+    top = {full_image_id(raw["Id"]) for raw in top_level_images(listed)}
+    _own_steps, counted = build_steps_below(listed)
+    size_of = {full_image_id(raw["Id"]): int(raw.get("Size") or 0) for raw in listed}
+    records = []
+    for raw in listed:
+        image_id = full_image_id(raw["Id"])
+        if image_id in top:
+            continue
+        parent = parents.get(image_id)
+        size = size_of[image_id]
+        records.append(Image(id=image_id, tags=(), digests=(), created=epoch_to_datetime(raw.get("Created") or 0),
+                             unique_size=0 if image_id in counted else
+                             max(size - size_of[parent], 0) if parent in size_of else size,
+                             labels=dict(raw.get("Labels") or {}), parent_id=parent))
+    return parents, tuple(records)
+
+
+def image_graph_for(client: EngineClient, needs_graph: bool) -> tuple[dict[str, str] | None, tuple[Image, ...]]:
+    """What an image plan needs of the graph: the parents when the policy meets chains (``needs_graph``), and
+    on Podman always, with its hidden intermediates: Podman does not reliably delete an image's untagged
+    parents with it (two removals at once leave them behind), so the plan removes them itself
+    (``policy.hidden_parents_going``); Docker always does, so there nothing more is read."""
+    if client.engine == PODMAN:
+        return image_graph(client, hidden=True)
+    return (image_parents(client) if needs_graph else None), ()
 
 
 def users_per_image(client: EngineClient) -> dict[str, int]:

@@ -33,7 +33,7 @@ UsageState = dict[str, dt.datetime]
 _KEY_SEPARATOR = "|"
 
 
-def usage_state_key(info: t.Mapping[str, t.Any], docker_host: str) -> str:
+def usage_state_key(info: t.Mapping[str, t.Any], docker_host: str, engine: str = "docker") -> str:
     """The key of one engine's entry, from the engine's ``/info``: ``ID|Name|DockerRootDir``.
 
     The ID tells engines apart that were installed separately; the host name tells
@@ -41,8 +41,10 @@ def usage_state_key(info: t.Mapping[str, t.Any], docker_host: str) -> str:
     clone); the root directory tells apart engines side by side on one host (same ID
     and host name, but two daemons cannot share a root). All three survive a restart
     or an upgrade of the engine. An engine that reports no ID is keyed by its address.
+    Podman's ``/info`` answers a new random ID on every call, so on Podman (``engine``)
+    the ID is ``podman``: its host name and storage root tell its engines apart.
     """
-    engine_id = str(info.get("ID") or "").strip()
+    engine_id = "podman" if engine == "podman" else str(info.get("ID") or "").strip()
     if not engine_id:
         return docker_host
     return _KEY_SEPARATOR.join((engine_id, str(info.get("Name") or ""), str(info.get("DockerRootDir") or "")))

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     DOCKER,
     PODMAN,
+    build_steps_below,
     docker_binds,
     docker_disk_usage,
     docker_state,
@@ -141,6 +142,41 @@ def test_disk_usage_in_dockers_terms():
     # the listing's labels (the df has none) with the df's usage; a volume the df missed has no known size
     assert df["Volumes"] == [dict(LISTED_VOLUMES[0], UsageData={"RefCount": 0, "Size": 0}),
                              dict(LISTED_VOLUMES[1], UsageData={"RefCount": -1, "Size": -1})]
+
+
+# A build through the compatible API: busybox <- RUN step (hidden, 266 kB) <- LABEL step (hidden) <- the image,
+# and a sibling build sharing the RUN step; Podman's df counts all an image shares with its parent as shared.
+RUN_STEP, LABEL_STEP, LEAF, SIBLING, SIBLING_STEP = ("1" * 64, "2" * 64, "3" * 64, "4" * 64, "5" * 64)
+BUILT = IMAGES[:2] + [
+    listed(RUN_STEP, BUSYBOX, None, 2129530 + 266000),
+    listed(LABEL_STEP, RUN_STEP, None, 2129530 + 266160),
+    listed(LEAF, LABEL_STEP, ["docker.io/tidy-test/water:1"], 2129530 + 266320),
+    listed(SIBLING_STEP, BUSYBOX, None, 2129530 + 1000),
+    listed(SIBLING, SIBLING_STEP, ["docker.io/tidy-test/water:2"], 2129530 + 1100),
+]
+
+
+def test_the_own_build_steps_of_an_image_are_its_own_bytes():
+    extra, steps = build_steps_below(BUILT)
+    assert extra[f"sha256:{LEAF}"] == 266160 and extra[f"sha256:{SIBLING}"] == 1000
+    assert extra[f"sha256:{BUSYBOX}"] == 0  # its children hold all it holds
+    assert steps == {f"sha256:{i}" for i in (RUN_STEP, LABEL_STEP, SIBLING_STEP)}
+
+
+def test_a_build_step_two_images_share_is_nobodys_own():
+    shared_step = IMAGES[:2] + [listed(RUN_STEP, BUSYBOX, None, 2129530 + 266000),
+                                listed(LEAF, RUN_STEP, ["w:1"], 2129530 + 266100),
+                                listed(SIBLING, RUN_STEP, ["w:2"], 2129530 + 266200)]
+    extra, steps = build_steps_below(shared_step)
+    assert extra[f"sha256:{LEAF}"] == 0 and extra[f"sha256:{SIBLING}"] == 0 and steps == frozenset()
+
+
+def test_disk_usage_counts_an_images_own_build_steps_as_unique():
+    df = {"Images": [df_image(LEAF, "1", 2129530 + 266320, 2129530 + 266160), df_image(BUSYBOX, "latest", 2129530, 2129530)]}
+    images = {image["Id"]: image for image in docker_disk_usage(df, BUILT, [])["Images"]}
+    assert images[f"sha256:{LEAF}"]["Size"] - images[f"sha256:{LEAF}"]["SharedSize"] == 266320
+    assert images[f"sha256:{BUSYBOX}"]["SharedSize"] == 2129530
+    assert images[f"sha256:{SIBLING}"]["SharedSize"] == -1  # not in the df: unknown stays unknown
 
 
 def test_disk_usage_of_an_image_the_df_missed_has_no_shared_size():

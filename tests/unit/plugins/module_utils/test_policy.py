@@ -535,7 +535,7 @@ def test_plan_lists_removals_first():
 def test_reason_lists_are_disjoint_and_complete():
     assert not set(KEEP_REASONS) & set(REMOVE_REASONS)
     assert set(REMOVE_REASONS) == {"stopped", "dangling", "unused", "older_than", "beyond_keep_last", "over_watermark",
-                                   "named", "untagged"}
+                                   "named", "untagged", "parent_of_removed"}
     assert set(KEEP_REASONS) == {
         "running", "in_use", "excluded_name", "excluded_label", "too_young", "within_keep_last", "not_dangling",
         "below_watermark", "max_removals", "restart_policy", "unpullable", "not_selected", "parent_of_kept",

@@ -53,6 +53,14 @@ def test_an_engine_without_id_is_keyed_by_its_address() -> None:
     assert usage_state_key({}, "tcp://10.0.0.5:2376") == "tcp://10.0.0.5:2376"
 
 
+def test_podmans_random_id_does_not_count() -> None:
+    # Podman's /info answers a new random ID on every call (measured with Podman 4.3.1).
+    first = usage_state_key(info(engine_id="d0187a66-08bd-4900-a04b-86c062cf0803", root="/srv/p"), HOST, "podman")
+    second = usage_state_key(info(engine_id="169fe712-0736-430f-9305-de0e1a2d4857", root="/srv/p"), HOST, "podman")
+    assert first == second == "podman|vm1|/srv/p"
+    assert usage_state_key(info(root="/srv/p2"), HOST, "podman") != first
+
+
 # --------------------------------------------------------------------------- any JSON shape
 
 
