@@ -222,3 +222,24 @@ def pull_evidence(digests: t.Sequence[str], engine: str) -> tuple[str, ...]:
     sets keep_unpullable to false (docs/podman.md).
     """
     return () if engine == PODMAN else tuple(digests)
+
+
+# Podman 4's compiled-in default capabilities (containers/common), which apply when containers.conf
+# sets none. Only a fallback: the engine's own answer (``default_capabilities``) is the truth, since
+# a host's containers.conf can name others.
+PODMAN_BUILTIN_CAPABILITIES = frozenset({
+    "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
+})
+
+
+def default_capabilities(libpod_info: t.Mapping[str, t.Any] | None) -> frozenset[str]:
+    """The capabilities Podman gives a container by default, from its ``/libpod/info`` answer
+    (``host.security.capabilities``, ``"CAP_CHOWN,CAP_KILL,..."``: containers.conf's
+    ``default_capabilities``); Podman's built-in set when the answer names none.
+
+    Podman's inspect reports a container's ``CapAdd`` and ``CapDrop`` relative to this set."""
+    host = (libpod_info or {}).get("host") or {}
+    text = str((host.get("security") or {}).get("capabilities") or "")
+    names = frozenset(name.strip().upper() for name in text.split(",") if name.strip())
+    return frozenset(name if name.startswith("CAP_") else f"CAP_{name}" for name in names) or PODMAN_BUILTIN_CAPABILITIES

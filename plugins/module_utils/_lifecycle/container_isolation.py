@@ -127,6 +127,56 @@ def check_capabilities_known(cap_add: t.Iterable[str] | None, cap_drop: t.Iterab
                                  f"drop it from {option}, or use a newer engine")
 
 
+# Podman grants ``cap_add: [ALL]`` as every capability of its own bounding set, which on kernels before
+# 5.8 (5.9 for CHECKPOINT_RESTORE) lacks these: a container given ALL there holds all but them.
+MAY_BE_UNGRANTABLE = NEWER_THAN_DOCKER_20_10
+
+
+def _capability_names(values: t.Iterable[t.Any]) -> frozenset[str]:
+    return frozenset(normalise_capability(value, "capabilities", strict=False) for value in values)
+
+
+def podman_capability_views(reported_add: t.Iterable[str], reported_drop: t.Iterable[str], defaults: t.Iterable[str],
+                            wanted_add: t.Iterable[str] | None, wanted_drop: t.Iterable[str] | None,
+                            privileged: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A Podman container's ``cap_add`` and ``cap_drop`` in the task's terms, where they mean the same.
+
+    Podman does not report the lists a container was created with but its capability set as a
+    difference from the engine's default set (``defaults``, from containers.conf): ``CapAdd`` the
+    capabilities it holds beyond them, ``CapDrop`` the defaults it lacks. So ``cap_drop: [ALL]``
+    comes back as every default, ``cap_add: [CHOWN]`` (a default) as nothing, ``cap_add: [ALL]`` as
+    every capability Podman could grant beyond the defaults. Each setting the task sets is compared
+    as that difference: when the container's part equals what the task's lists give, the task's
+    own value is returned (no drift); else the report, with ``cap_drop`` as ``ALL`` when the
+    container holds no default. A task's ``cap_add: [ALL]`` matches when the container holds every
+    known capability beyond the defaults but those the task drops, allowing for the three that
+    older kernels lack (``MAY_BE_UNGRANTABLE``). An unset list counts as empty. A privileged
+    container holds every capability whatever the lists say, and Podman reports it against all of
+    them, so its lists are not compared: the task's are returned.
+    """
+    add_view = tuple(sorted(_capability_names(wanted_add or ())))
+    drop_view = tuple(sorted(_capability_names(wanted_drop or ())))
+    if privileged:
+        return add_view, drop_view
+    default_set = _capability_names(defaults)
+    held_extra, lacked = _capability_names(reported_add), _capability_names(reported_drop)
+    add, drop = frozenset(add_view), frozenset(drop_view)
+    if ALL_CAPABILITIES in add:
+        grantable = frozenset(f"CAP_{name}" for name in LINUX_CAPABILITIES) - default_set - drop
+        add_matches = grantable - MAY_BE_UNGRANTABLE <= held_extra <= grantable
+        expected_drop = default_set & drop
+    else:
+        kept_added = add if ALL_CAPABILITIES in drop else add - drop
+        add_matches = held_extra == kept_added - default_set
+        expected_drop = default_set - add if ALL_CAPABILITIES in drop else (default_set & drop) - add
+    # Shown as ALL when no default is held, unless the task says ALL too (and keeps a default the
+    # container lacks): then the list itself, so that the drift shows.
+    lacks_all = bool(default_set) and default_set <= lacked and drop_view != (ALL_CAPABILITIES,)
+    reported_drop_view = (ALL_CAPABILITIES,) if lacks_all else tuple(sorted(lacked))
+    return (add_view if add_matches else tuple(sorted(held_extra)),
+            drop_view if lacked == expected_drop else reported_drop_view)
+
+
 # --------------------------------------------------------------------------- security options
 
 

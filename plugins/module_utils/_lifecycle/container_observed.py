@@ -60,6 +60,9 @@ class ObservedContainer:
     inherited_labels: t.Mapping[str, str] = field(default_factory=dict)
     inherited_volumes: frozenset[str] = frozenset()
     engine_security_opts: frozenset[str] = frozenset()
+    # Podman: the engine's default capabilities, against which it reports CapAdd and CapDrop
+    # (container_isolation.podman_capability_views); None where the lists are reported as created.
+    default_capabilities: frozenset[str] | None = None
     stop_timeout: int | None = None
     exit_code: int | None = None
     started_at: str | None = None
@@ -140,13 +143,15 @@ def _inherited(image_inspected: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
 
 
 def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mapping[str, t.Any] | None = None,
-                      engine: str = DOCKER) -> ObservedContainer:
+                      engine: str = DOCKER, default_capabilities: frozenset[str] | None = None) -> ObservedContainer:
     """The compared settings of an existing container, and what its image (or engine) supplied.
 
     ``image_inspected`` is the inspect of the image the container runs (by id);
     None when that image is gone, in which case nothing counts as inherited.
     ``engine``: Podman adds variables of its own to every container's environment, which
     count as supplied, like the image's, so that only what a task sets is compared.
+    ``default_capabilities``: on Podman, its default capability set, relative to which it reports
+    the container's capabilities (ignored on Docker).
     """
     config = inspected.get("Config") or {}
     state = inspected.get("State") or {}
@@ -166,6 +171,7 @@ def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mappi
         image_id=str(inspected.get("Image") or ""),
         settings=_observed_settings(inspected, engine),
         engine_security_opts=engine_added_security_opts(inspected.get("HostConfig") or {}),
+        default_capabilities=default_capabilities if engine == PODMAN else None,
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),

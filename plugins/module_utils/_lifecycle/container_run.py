@@ -62,7 +62,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_opera
     pull_image,
     registry_digest,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, podman_output_cut
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, default_capabilities, podman_output_cut
 from ansible_collections.tidy.docker.plugins.module_utils._records import normalise_container
 from ansible_collections.tidy.docker.plugins.module_utils._units import engine_time_ns
 
@@ -129,6 +129,7 @@ class ContainerRun:
         self.wanted = wanted
         self.check_mode = check_mode
         self.api = client.api
+        self._default_capabilities: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -143,7 +144,21 @@ class ContainerRun:
         if inspected is None:
             return None
         image = find_image(self.client, str(inspected["Image"]), "image")
-        return observe_container(inspected, image, self.client.engine)
+        return observe_container(inspected, image, self.client.engine, self.default_capabilities())
+
+    def default_capabilities(self) -> frozenset[str] | None:
+        """Podman's default capability set, against which it reports a container's CapAdd and CapDrop;
+        read once, and only when the task compares capabilities (None otherwise, and on Docker)."""
+        settings = self.wanted.settings
+        if self.client.engine != PODMAN or (settings.cap_add is None and settings.cap_drop is None):
+            return None
+        if self._default_capabilities is None:
+            try:
+                info = self.client.request("GET", "/libpod/info")
+            except NotFound:
+                info = None  # a compatible API without Podman's own paths: its built-in set
+            self._default_capabilities = default_capabilities(info)
+        return self._default_capabilities
 
     def check_network_mode(self) -> None:
         """Catch an unknown network before anything changes: the engine would only refuse it at start."""
@@ -168,7 +183,8 @@ class ContainerRun:
     def check_capabilities(self) -> None:
         """Catch a capability this engine does not know before a recreation removes the old container."""
         settings = self.wanted.settings
-        if self.wanted.state == "absent" or not (settings.cap_add or settings.cap_drop):
+        # Podman reports API 1.41 too, but grants the newer capabilities (its ALL includes them).
+        if self.wanted.state == "absent" or not (settings.cap_add or settings.cap_drop) or self.client.engine == PODMAN:
             return
         try:
             engine_api = version_tuple(str(self.client.engine_version.get("ApiVersion")))

@@ -867,6 +867,42 @@ def test_a_capability_change_recreates_with_the_new_host_config(check_mode):
         assert create["host_config"]["CapAdd"] == ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]
 
 
+def podman_container(cap_add: list[str], cap_drop: list[str]) -> dict[str, t.Any]:
+    """Podman 4.3.1's inspect: capabilities named without CAP_, as a difference from its defaults."""
+    return container_inspect("running", HostConfig__CapAdd=cap_add, HostConfig__CapDrop=cap_drop,
+                             HostConfig__NetworkMode="bridge")
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_cap_drop_all_on_podman_reads_back_as_all(check_mode):
+    """Podman reports cap_drop: [ALL] as every default it dropped: read back as ALL, no drift."""
+    api = FakeApi(containers={"web": podman_container(["NET_ADMIN"], [name[4:] for name in PODMAN_DEFAULT_CAPS])},
+                  images={IMAGE_ID: image_inspect()})
+    result = run_task(api, check_mode, engine="podman", cap_drop=["ALL"], cap_add=["net_admin"])
+    assert result["actions"] == []
+    assert result["diff"]["before"]["cap_drop"] == result["diff"]["after"]["cap_drop"] == ["ALL"]
+    # The same answer on Docker would be drift: Docker reports the lists as created.
+    docker = FakeApi(containers={"web": podman_container(["NET_ADMIN"], [name[4:] for name in PODMAN_DEFAULT_CAPS])},
+                     images={IMAGE_ID: image_inspect()})
+    assert run_task(docker, check_mode, cap_drop=["ALL"], cap_add=["net_admin"])["drifted"] == ["cap_drop"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_podman_capability_change_still_recreates(check_mode):
+    api = FakeApi(containers={"web": podman_container(["NET_ADMIN"], ["MKNOD"])}, images={IMAGE_ID: image_inspect()})
+    result = run_task(api, check_mode, engine="podman", cap_drop=["ALL"], cap_add=["net_admin"], stop_timeout=1)
+    assert result["actions"] == ["recreated", "started"]
+    assert result["drifted"] == ["cap_drop"]
+    assert result["diff"]["before"]["cap_drop"] == ["CAP_MKNOD"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_podman_grants_capabilities_newer_than_docker_20_10_at_api_1_41(check_mode):
+    """Podman answers API 1.41 like Docker 20.10 but knows PERFMON: it is not refused there."""
+    api = FakeApi(containers={"web": container_inspect("running")}, images={IMAGE_ID: image_inspect()})
+    assert run_task(api, check_mode, engine="podman", cap_add=["perfmon"], stop_timeout=1)["drifted"] == ["cap_add"]
+
+
 # ---------------------------------------------------------------- attached runs and engine failures
 
 
@@ -1005,19 +1041,33 @@ class FakeApi:
 
 
 class FakeClient:
-    def __init__(self, api: FakeApi, api_version: str = "1.41") -> None:
+    def __init__(self, api: FakeApi, api_version: str = "1.41", engine: str = "docker") -> None:
         self.api = api
         self.settings = type("Settings", (), {"docker_host": "unix:///fake/docker.sock", "timeout": 60})()
         self.engine_version = {"ApiVersion": api_version}
-        self.engine = "docker"
+        self.engine = engine
+        self.requests: list[str] = []
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
         return method(*args, **kwargs)
 
+    def request(self, verb: str, path: str, query: t.Mapping[str, t.Any] | None = None) -> t.Any:
+        """Podman's own /libpod/info, trimmed to its default capabilities (Podman 4.3.1's built-in set)."""
+        self.requests.append(f"{verb} {path}")
+        assert (verb, path, self.engine) == ("GET", "/libpod/info", "podman")
+        return {"host": {"security": {"capabilities": ",".join(PODMAN_DEFAULT_CAPS)}}}
 
-def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", **params: t.Any) -> dict[str, t.Any]:
+
+# What /libpod/info names on Podman 4.3.1 when containers.conf sets no default_capabilities.
+PODMAN_DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+                       "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP",
+                       "CAP_SETUID", "CAP_SYS_CHROOT"]
+
+
+def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", engine: str = "docker",
+             **params: t.Any) -> dict[str, t.Any]:
     from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
-    client = t.cast(EngineClient, FakeClient(api, api_version))  # the part of EngineClient ContainerRun uses
+    client = t.cast(EngineClient, FakeClient(api, api_version, engine))  # the part of EngineClient ContainerRun uses
     return ContainerRun(client, wanted_from_params({"name": "web", **params}),
                         check_mode).run(diff=True)
 
