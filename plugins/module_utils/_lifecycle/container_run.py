@@ -341,7 +341,7 @@ class ContainerRun:
             self.api.wait(container_id, timeout=timeout)
         except Exception as exc:
             if timeout is None or "timed out" not in str(exc).lower():
-                raise translate_error(exc, self.client.settings) from exc
+                raise translate_error(exc, self.client.settings, self.client.engine) from exc
             self._kill(container_id)
             return False
         return True
