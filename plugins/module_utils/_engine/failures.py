@@ -26,6 +26,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._errors import (
 )
 from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, PODMAN
 
+
 def the_engine(engine: str | None, start: bool = False) -> str:
     """How a message names the engine: as /version told (``docker`` or ``podman``), or, before that
     answer (cannot connect, TLS, the version request itself), neither: a Podman user must not read
