@@ -224,13 +224,17 @@ def pull_evidence(digests: t.Sequence[str], engine: str) -> tuple[str, ...]:
     return () if engine == PODMAN else tuple(digests)
 
 
-# Podman 4's compiled-in default capabilities (containers/common), which apply when containers.conf
-# sets none. Only a fallback: the engine's own answer (``default_capabilities``) is the truth, since
-# a host's containers.conf can name others.
-PODMAN_BUILTIN_CAPABILITIES = frozenset({
+# What Podman's inspect reports a container's CapAdd and CapDrop against: the default bounding set of
+# the OCI runtime-tools spec generator it calls, fixed in its code, not containers.conf's
+# default_capabilities. Measured on 4.3.1: with default_capabilities = [CHOWN, KILL, NET_RAW], a
+# container made with those defaults reports CapAdd [] and CapDrop the other 11 of these 14.
+PODMAN_REPORT_BASE = frozenset({
     "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD",
     "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
 })
+# Podman 4's built-in default_capabilities, the same 14, for when /libpod/info names none. Only a
+# fallback: the engine's answer is the truth, since a host's containers.conf can name others.
+PODMAN_BUILTIN_CAPABILITIES = PODMAN_REPORT_BASE
 
 
 def default_capabilities(libpod_info: t.Mapping[str, t.Any] | None) -> frozenset[str]:
@@ -238,7 +242,8 @@ def default_capabilities(libpod_info: t.Mapping[str, t.Any] | None) -> frozenset
     (``host.security.capabilities``, ``"CAP_CHOWN,CAP_KILL,..."``: containers.conf's
     ``default_capabilities``); Podman's built-in set when the answer names none.
 
-    Podman's inspect reports a container's ``CapAdd`` and ``CapDrop`` relative to this set."""
+    A container made without cap_add and cap_drop gets these (its inspect reports them against
+    ``PODMAN_REPORT_BASE``, which is the same set unless containers.conf names others)."""
     host = (libpod_info or {}).get("host") or {}
     text = str((host.get("security") or {}).get("capabilities") or "")
     names = frozenset(name.strip().upper() for name in text.split(",") if name.strip())

@@ -24,6 +24,7 @@ import typing as t
 from dataclasses import dataclass
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import invalid_option
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN_REPORT_BASE
 
 CGROUPNS_MODES = ("host", "private")
 ALL_CAPABILITIES = "ALL"
@@ -138,43 +139,44 @@ def _capability_names(values: t.Iterable[t.Any]) -> frozenset[str]:
 
 def podman_capability_views(reported_add: t.Iterable[str], reported_drop: t.Iterable[str], defaults: t.Iterable[str],
                             wanted_add: t.Iterable[str] | None, wanted_drop: t.Iterable[str] | None,
-                            privileged: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                            privileged: bool = False,
+                            report_base: t.Iterable[str] = PODMAN_REPORT_BASE) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A Podman container's ``cap_add`` and ``cap_drop`` in the task's terms, where they mean the same.
 
-    Podman does not report the lists a container was created with but its capability set as a
-    difference from the engine's default set (``defaults``, from containers.conf): ``CapAdd`` the
-    capabilities it holds beyond them, ``CapDrop`` the defaults it lacks. So ``cap_drop: [ALL]``
-    comes back as every default, ``cap_add: [CHOWN]`` (a default) as nothing, ``cap_add: [ALL]`` as
-    every capability Podman could grant beyond the defaults. Each setting the task sets is compared
-    as that difference: when the container's part equals what the task's lists give, the task's
-    own value is returned (no drift); else the report, with ``cap_drop`` as ``ALL`` when the
-    container holds no default. A task's ``cap_add: [ALL]`` matches when the container holds every
-    known capability beyond the defaults but those the task drops, allowing for the three that
-    older kernels lack (``MAY_BE_UNGRANTABLE``). An unset list counts as empty. A privileged
-    container holds every capability whatever the lists say, and Podman reports it against all of
-    them, so its lists are not compared: the task's are returned.
+    Podman does not report the lists a container was created with but its capability set, as a
+    difference from a fixed base (``report_base``): ``CapAdd`` what it holds beyond the base,
+    ``CapDrop`` what of the base it lacks. The set is read back from that, and compared with the set
+    the task's lists give on the engine's default set (``defaults``, containers.conf's, which
+    may differ from the base): ``cap_add`` as the capabilities held beyond the defaults, ``cap_drop``
+    as the defaults lacked. Where they match the task's, the task's own value is returned (no
+    drift); else that reading, ``cap_drop`` as ``ALL`` when no default is held. A task's
+    ``cap_add: [ALL]`` matches a container holding every known capability but those the task drops,
+    allowing for the three that older kernels lack (``MAY_BE_UNGRANTABLE``). An unset list counts
+    as empty. A privileged container holds every capability whatever the lists say, and Podman
+    reports it against all of them, so its lists are not compared: the task's are returned.
     """
     add_view = tuple(sorted(_capability_names(wanted_add or ())))
     drop_view = tuple(sorted(_capability_names(wanted_drop or ())))
     if privileged:
         return add_view, drop_view
     default_set = _capability_names(defaults)
-    held_extra, lacked = _capability_names(reported_add), _capability_names(reported_drop)
+    held = (_capability_names(report_base) | _capability_names(reported_add)) - _capability_names(reported_drop)
+    held_extra, lacked = held - default_set, default_set - held
     add, drop = frozenset(add_view), frozenset(drop_view)
+    known = frozenset(f"CAP_{name}" for name in LINUX_CAPABILITIES)
     if ALL_CAPABILITIES in add:
-        grantable = frozenset(f"CAP_{name}" for name in LINUX_CAPABILITIES) - default_set - drop
-        add_matches = grantable - MAY_BE_UNGRANTABLE <= held_extra <= grantable
-        expected_drop = default_set & drop
+        wanted_extra = known - default_set - drop
+        add_matches = wanted_extra - MAY_BE_UNGRANTABLE <= held_extra <= wanted_extra
+        wanted_lacked = default_set & drop
     else:
-        kept_added = add if ALL_CAPABILITIES in drop else add - drop
-        add_matches = held_extra == kept_added - default_set
-        expected_drop = default_set - add if ALL_CAPABILITIES in drop else (default_set & drop) - add
+        wanted_held = add if ALL_CAPABILITIES in drop else (default_set | add) - drop
+        add_matches = held_extra == wanted_held - default_set
+        wanted_lacked = default_set - wanted_held
     # Shown as ALL when no default is held, unless the task says ALL too (and keeps a default the
     # container lacks): then the list itself, so that the drift shows.
-    lacks_all = bool(default_set) and default_set <= lacked and drop_view != (ALL_CAPABILITIES,)
-    reported_drop_view = (ALL_CAPABILITIES,) if lacks_all else tuple(sorted(lacked))
+    lacks_all = bool(default_set) and lacked == default_set and drop_view != (ALL_CAPABILITIES,)
     return (add_view if add_matches else tuple(sorted(held_extra)),
-            drop_view if lacked == expected_drop else reported_drop_view)
+            drop_view if lacked == wanted_lacked else (ALL_CAPABILITIES,) if lacks_all else tuple(sorted(lacked)))
 
 
 # --------------------------------------------------------------------------- security options

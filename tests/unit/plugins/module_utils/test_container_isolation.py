@@ -157,12 +157,28 @@ def test_podman_capabilities_that_differ_from_the_task_read_as_reported(reported
     assert (got[0] if add is not None else views[0], got[1] if drop is not None else views[1]) == views
 
 
-def test_podman_default_set_comes_from_the_engine():
-    """containers.conf may name other defaults: Podman then reports against those."""
-    defaults = ["CAP_CHOWN", "CAP_KILL"]
-    assert podman_views(([], ["CHOWN", "KILL"]), None, ["ALL"], defaults) == ([], ["ALL"])
-    assert podman_views(([], ["CHOWN", "KILL"]), None, ["ALL"]) == ([], ["CAP_CHOWN", "CAP_KILL"])
-    assert podman_views(([], ["KILL"]), ["chown"], ["ALL"], defaults) == (["CAP_CHOWN"], ["ALL"])
+# containers.conf with default_capabilities = [CHOWN, KILL, NET_RAW]: /libpod/info names those three, and
+# a container made with them reports CapDrop of the other 11 of the fixed base (measured, Podman 4.3.1).
+CONF_DEFAULTS = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"]
+CONF_OTHERS = [name for name in REPORTED_DEFAULTS if f"CAP_{name}" not in CONF_DEFAULTS]
+
+
+@pytest.mark.parametrize(("reported", "add", "drop", "views"), [
+    (([], CONF_OTHERS), None, ["mknod"], ([], ["CAP_MKNOD"])),
+    (([], CONF_OTHERS), ["chown"], None, (["CAP_CHOWN"], [])),
+    (([], REPORTED_DEFAULTS), None, ["ALL"], ([], ["ALL"])),
+    ((["NET_ADMIN"], REPORTED_DEFAULTS), ["net_admin"], ["ALL"], (["CAP_NET_ADMIN"], ["ALL"])),
+    # MKNOD, no default there, added: held beyond the defaults, though within the base Podman reports against
+    (([], [name for name in CONF_OTHERS if name != "MKNOD"]), ["mknod"], None, (["CAP_MKNOD"], [])),
+    # drift: made with the defaults, the task drops them all
+    (([], CONF_OTHERS), None, ["ALL"], ([], [])),
+    (([], CONF_OTHERS), ["mknod"], None, ([], [])),
+], ids=["drop a non-default", "add a default", "drop ALL", "drop ALL, add one", "add a base capability",
+        "drift: drop ALL", "drift: add MKNOD"])
+def test_podman_default_set_comes_from_the_engine_and_its_report_from_a_fixed_base(reported, add, drop, views):
+    """containers.conf names the defaults a container gets; Podman's inspect reports against its fixed base."""
+    got = podman_views(reported, add, drop, CONF_DEFAULTS)
+    assert (got[0] if add is not None else views[0], got[1] if drop is not None else views[1]) == views
 
 
 def test_a_privileged_podman_container_holds_every_capability_and_its_lists_are_not_compared():
