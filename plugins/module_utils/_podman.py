@@ -248,3 +248,30 @@ def default_capabilities(libpod_info: t.Mapping[str, t.Any] | None) -> frozenset
     text = str((host.get("security") or {}).get("capabilities") or "")
     names = frozenset(name.strip().upper() for name in text.split(",") if name.strip())
     return frozenset(name if name.startswith("CAP_") else f"CAP_{name}" for name in names) or PODMAN_BUILTIN_CAPABILITIES
+
+
+# The logging drivers Podman 4.3 creates containers with. Its compatible API refuses others (Docker's
+# ``local``: "invalid log driver") only when creating, which for a recreation is after the old
+# container was removed.
+PODMAN_LOG_DRIVERS = frozenset({"k8s-file", "json-file", "journald", "none", "passthrough", "passthrough-tty"})
+# Podman writes its own k8s-file format under either name, and reports both as json-file.
+PODMAN_FILE_DRIVERS = frozenset({"k8s-file", "json-file"})
+
+
+def docker_log_config(log_config: t.Mapping[str, t.Any] | None, engine: str) -> tuple[str | None, dict[str, str] | None]:
+    """A container's logging driver and options as they can be compared: on Podman the driver its
+    compatible API names ``json-file`` is its own ``k8s-file``, and the options are not reported
+    (``Config`` is null whatever was set: Podman keeps ``max-size`` as its own log size limit and
+    ignores ``max-file``), so they are None: not compared."""
+    config = log_config or {}
+    driver = str(config.get("Type") or "") or None
+    if engine != PODMAN:
+        return driver, dict(config.get("Config") or {})
+    return ("k8s-file" if driver == "json-file" else driver), (dict(config["Config"]) if config.get("Config") else None)
+
+
+def same_log_driver(observed: str | None, wanted: str, engine: str) -> bool:
+    """Whether a container's driver is the one a task names: on Podman ``json-file`` and ``k8s-file`` are one."""
+    if engine == PODMAN and observed in PODMAN_FILE_DRIVERS and wanted in PODMAN_FILE_DRIVERS:
+        return True
+    return observed == wanted

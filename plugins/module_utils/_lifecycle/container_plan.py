@@ -25,6 +25,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_o
     ContainerSettings,
     WantedContainer,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import same_log_driver
 
 # Actions, as returned in ``actions``: stable strings users assert on.
 ACTION_PULLED = "pulled"
@@ -135,8 +136,10 @@ _NARROWED: dict[str, t.Callable[[ObservedContainer, ContainerSettings], t.Any]] 
     "env": lambda observed, wanted: _relevant(observed.settings.env or {}, observed.inherited_env, wanted.env or {}),
     "labels": lambda observed, wanted: _relevant(observed.settings.labels or {}, observed.inherited_labels,
                                                  wanted.labels or {}),
-    "log_options": lambda observed, wanted: relevant_log_options(observed.settings.log_options or {},
-                                                                 wanted.log_options or {}),
+    "log_options": lambda observed, wanted: None if observed.settings.log_options is None else relevant_log_options(
+        observed.settings.log_options, wanted.log_options or {}),
+    "log_driver": lambda observed, wanted: wanted.log_driver if wanted.log_driver is not None and same_log_driver(
+        observed.settings.log_driver, wanted.log_driver, observed.engine) else observed.settings.log_driver,
     "volumes": _observed_volumes,
     "cap_add": lambda observed, wanted: _observed_capabilities(observed, wanted)[0],
     "cap_drop": lambda observed, wanted: _observed_capabilities(observed, wanted)[1],
@@ -165,9 +168,9 @@ def _image_drift(observed: ObservedContainer, image: ImageFacts) -> Drift | None
 
 
 # Settings some engines apply but do not report in their inspect answer: the cgroup namespace
-# mode before API 1.41, and on Podman 4.3 the mode and the device cgroup rules. Read as None,
-# they are not compared (no drift can show) and a diff shows them as the task gives them.
-UNREPORTED_SETTINGS = ("cgroupns_mode", "device_cgroup_rules")
+# mode before API 1.41, and on Podman 4.3 the mode, the device cgroup rules and the log options.
+# Read as None, they are not compared (no drift can show) and a diff shows them as the task gives them.
+UNREPORTED_SETTINGS = ("cgroupns_mode", "device_cgroup_rules", "log_options")
 
 
 def compare(wanted: ContainerSettings, observed: ObservedContainer, image: ImageFacts | None = None) -> tuple[Drift, ...]:

@@ -62,7 +62,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_opera
     pull_image,
     registry_digest,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, default_capabilities, podman_output_cut
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    PODMAN,
+    PODMAN_LOG_DRIVERS,
+    default_capabilities,
+    podman_output_cut,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._records import normalise_container
 from ansible_collections.tidy.docker.plugins.module_utils._units import engine_time_ns
 
@@ -191,6 +196,16 @@ class ContainerRun:
         except ValueError:
             return  # no usable version: the engine judges, and explain_create_failure words its refusal
         check_capabilities_known(settings.cap_add, settings.cap_drop, engine_api, self.client.settings.docker_host)
+
+    def check_log_driver(self) -> None:
+        """Catch a driver Podman does not have before a recreation removes the old container: its
+        compatible API refuses it only when creating."""
+        driver = self.wanted.settings.log_driver
+        if self.client.engine != PODMAN or driver is None or driver in PODMAN_LOG_DRIVERS or self.wanted.state == "absent":
+            return
+        raise InvalidInput(f"log_driver: {driver!r} is not a logging driver of the Podman engine at "
+                           f"{self.client.settings.docker_host}; use {', '.join(sorted(PODMAN_LOG_DRIVERS))}, or leave "
+                           "log_driver out.", option="log_driver", value=driver)
 
     # ------------------------------------------------------------------ the image
 
@@ -353,6 +368,7 @@ class ContainerRun:
         observed = self.observe(inspected)
         self.check_network_mode()
         self.check_capabilities()
+        self.check_log_driver()
         image = self.resolve_image()
         plan = plan_container(self.wanted, observed, image)
         result: dict[str, t.Any] = {

@@ -903,6 +903,41 @@ def test_podman_grants_capabilities_newer_than_docker_20_10_at_api_1_41(check_mo
     assert run_task(api, check_mode, engine="podman", cap_add=["perfmon"], stop_timeout=1)["drifted"] == ["cap_add"]
 
 
+PODMAN_LOG = {"Type": "json-file", "Config": None}  # Podman 4.3.1, for json-file with max-size 1m and max-file 2
+
+
+@pytest.mark.parametrize("driver", ["json-file", "k8s-file"])
+def test_podman_log_options_are_not_reported_and_either_file_driver_name_is_its_own(driver):
+    """Podman's compatible API names its k8s-file json-file and reports no options: no drift."""
+    task = wanted(log_driver=driver, log_options={"max-size": "1m", "max-file": "2"}).settings
+    seen = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "podman")
+    assert [d.setting for d in compare(task, seen)] == []
+    view = state_view(seen, task, image_known=False)
+    assert (view["log_driver"], view["log_options"]) == (driver, {"max-file": "2", "max-size": "1m"})
+    # The same answer from Docker: the options are missing.
+    on_docker = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "docker")
+    assert [d.setting for d in compare(task, on_docker)] == (["log_options"] if driver == "json-file"
+                                                              else ["log_driver", "log_options"])
+
+
+def test_another_driver_on_podman_still_drifts():
+    task = wanted(log_driver="none").settings
+    seen = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "podman")
+    assert [(d.setting, d.before, d.after) for d in compare(task, seen)] == [("log_driver", "k8s-file", "none")]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_driver_podman_lacks_is_refused_before_the_old_container_is_removed(check_mode):
+    api = FakeApi(containers={"web": container_inspect("running", HostConfig__LogConfig=PODMAN_LOG)},
+                  images={IMAGE_ID: image_inspect()})
+    with pytest.raises(InvalidInput) as caught:
+        run_task(api, check_mode, engine="podman", log_driver="local", log_options={"max-size": "2m"})
+    assert caught.value.message == (
+        "log_driver: 'local' is not a logging driver of the Podman engine at unix:///fake/docker.sock; use journald, "
+        "json-file, k8s-file, none, passthrough, passthrough-tty, or leave log_driver out.")
+    assert not WRITES & set(api.called())
+
+
 # ---------------------------------------------------------------- attached runs and engine failures
 
 
