@@ -102,6 +102,8 @@ def explain_start_failure(name: str, error: TidyDockerError, settings: Container
     port = _PORT_TAKEN_RE.search(text)
     if port:
         address = port.group(1) or port.group(2)
+        # Podman names a port on all addresses without the address (listen tcp4 :18080); Docker says 0.0.0.0.
+        address = f"0.0.0.0{address}" if address.startswith(":") else address
         return Conflict(f"published_ports: host address {address} is already taken by another container or process, "
                         f"so container {name!r} was created but not started; publish a free host port, or stop "
                         f"whatever holds {address}.", option="published_ports", value=address)

@@ -960,6 +960,17 @@ def test_a_taken_host_port_is_explained():
                              "stop whatever holds 0.0.0.0:18080.")
 
 
+def test_a_taken_host_port_on_podman_is_explained():
+    # Podman 4.3.1, second container publishing 18080 (its text names no address for all of them).
+    engine = EngineError("The Podman engine at unix:///tmp/p/podman.sock answered 500: cannot listen on the TCP port: "
+                         "listen tcp4 :18080: bind: address already in use", status_code=500)
+    error = explain_start_failure("p2", engine, ContainerSettings())
+    assert isinstance(error, Conflict)
+    assert error.message == ("published_ports: host address 0.0.0.0:18080 is already taken by another container or "
+                             "process, so container 'p2' was created but not started; publish a free host port, or "
+                             "stop whatever holds 0.0.0.0:18080.")
+
+
 def test_a_missing_network_at_start_is_explained():
     engine = EngineError("The Docker engine at unix:///x answered 404: network shop not found", status_code=404)
     error = explain_start_failure("web", engine, ContainerSettings(network_mode="shop"))
