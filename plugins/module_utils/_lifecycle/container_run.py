@@ -77,7 +77,8 @@ DEFAULT_STOP_TIMEOUT = 10
 _PORT_TAKEN_RE = re.compile(r"Bind for (\S+) failed: port is already allocated"
                             r"|listen (?:tcp|udp)[46]? (\S+): bind: address already in use")
 _NETWORK_MISSING_RE = re.compile(r"network (\S+) not found")
-_EXEC_FAILED_RE = re.compile(r'exec: "([^"]*)": (.*?)(?:: unknown)?$')
+# Docker: exec: "X": why: unknown. Podman quotes runc's message, so its quotes come escaped: exec: \"X\": why\": ...
+_EXEC_FAILED_RE = re.compile(r'exec: \\?"([^"\\]*)\\?": ([^"\\]*?)(?:: unknown)?(?:\\?"|$)')
 _UNKNOWN_CAPABILITY_RE = re.compile(r'invalid (CapAdd|CapDrop): unknown capability: "([^"]+)"')
 
 

@@ -990,6 +990,14 @@ def test_a_missing_network_at_start_is_explained():
      "entrypoint: the image has no program '/app/migrate' (stat /app/migrate: no such file or directory), so "
      "container 'web' was created but not started; use a program the image has (an absolute path, or one on its "
      "PATH), for example sh -c '...'."),
+    # Podman 4.3.1 with runc: runc's message quoted inside its own
+    (ContainerSettings(command=("nosuchcmd",)),
+     'tidyrunc: time="2026-12-02T11:35:48Z" level=error msg="runc create failed: unable to start container process: '
+     'exec: \\"nosuchcmd\\": executable file not found in $PATH": OCI runtime attempted to invoke a command that was '
+     'not found',
+     "command: the image has no program 'nosuchcmd' (executable file not found in $PATH), so container 'web' was "
+     "created but not started; use a program the image has (an absolute path, or one on its PATH), for example "
+     "sh -c '...'."),
 ])
 def test_a_program_the_image_lacks_is_explained(settings, engine_text, message):
     # Docker 20.10.24: docker run tidy-test/busybox nosuchcmd
