@@ -916,8 +916,8 @@ def test_podman_log_options_are_not_reported_and_either_file_driver_name_is_its_
     assert (view["log_driver"], view["log_options"]) == (driver, {"max-file": "2", "max-size": "1m"})
     # The same answer from Docker: the options are missing.
     on_docker = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "docker")
-    assert [d.setting for d in compare(task, on_docker)] == (["log_options"] if driver == "json-file"
-                                                              else ["log_driver", "log_options"])
+    drifted = ["log_options"] if driver == "json-file" else ["log_driver", "log_options"]
+    assert [d.setting for d in compare(task, on_docker)] == drifted
 
 
 def test_another_driver_on_podman_still_drifts():
