@@ -263,3 +263,56 @@ def pull_evidence(digests: t.Sequence[str], engine: str) -> tuple[str, ...]:
     sets keep_unpullable to false (docs/podman.md).
     """
     return () if engine == PODMAN else tuple(digests)
+
+
+# What Podman's inspect reports a container's CapAdd and CapDrop against: the default bounding set of
+# the OCI runtime-tools spec generator it calls, fixed in its code, not containers.conf's
+# default_capabilities. Measured on 4.3.1: with default_capabilities = [CHOWN, KILL, NET_RAW], a
+# container made with those defaults reports CapAdd [] and CapDrop the other 11 of these 14.
+PODMAN_REPORT_BASE = frozenset({
+    "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
+})
+# Podman 4's built-in default_capabilities, the same 14, for when /libpod/info names none. Only a
+# fallback: the engine's answer is the truth, since a host's containers.conf can name others.
+PODMAN_BUILTIN_CAPABILITIES = PODMAN_REPORT_BASE
+
+
+def default_capabilities(libpod_info: t.Mapping[str, t.Any] | None) -> frozenset[str]:
+    """The capabilities Podman gives a container by default, from its ``/libpod/info`` answer
+    (``host.security.capabilities``, ``"CAP_CHOWN,CAP_KILL,..."``: containers.conf's
+    ``default_capabilities``); Podman's built-in set when the answer names none.
+
+    A container made without cap_add and cap_drop gets these (its inspect reports them against
+    ``PODMAN_REPORT_BASE``, which is the same set unless containers.conf names others)."""
+    host = (libpod_info or {}).get("host") or {}
+    text = str((host.get("security") or {}).get("capabilities") or "")
+    names = frozenset(name.strip().upper() for name in text.split(",") if name.strip())
+    return frozenset(name if name.startswith("CAP_") else f"CAP_{name}" for name in names) or PODMAN_BUILTIN_CAPABILITIES
+
+
+# The logging drivers Podman 4.3 creates containers with. Its compatible API refuses others (Docker's
+# ``local``: "invalid log driver") only when creating, which for a recreation is after the old
+# container was removed.
+PODMAN_LOG_DRIVERS = frozenset({"k8s-file", "json-file", "journald", "none", "passthrough", "passthrough-tty"})
+# Podman writes its own k8s-file format under either name, and reports both as json-file.
+PODMAN_FILE_DRIVERS = frozenset({"k8s-file", "json-file"})
+
+
+def docker_log_config(log_config: t.Mapping[str, t.Any] | None, engine: str) -> tuple[str | None, dict[str, str] | None]:
+    """A container's logging driver and options as they can be compared: on Podman the driver its
+    compatible API names ``json-file`` is its own ``k8s-file``, and the options are not reported
+    (``Config`` is null whatever was set: Podman keeps ``max-size`` as its own log size limit and
+    ignores ``max-file``), so they are None: not compared."""
+    config = log_config or {}
+    driver = str(config.get("Type") or "") or None
+    if engine != PODMAN:
+        return driver, dict(config.get("Config") or {})
+    return ("k8s-file" if driver == "json-file" else driver), (dict(config["Config"]) if config.get("Config") else None)
+
+
+def same_log_driver(observed: str | None, wanted: str, engine: str) -> bool:
+    """Whether a container's driver is the one a task names: on Podman ``json-file`` and ``k8s-file`` are one."""
+    if engine == PODMAN and observed in PODMAN_FILE_DRIVERS and wanted in PODMAN_FILE_DRIVERS:
+        return True
+    return observed == wanted

@@ -177,7 +177,12 @@ options:
         refuses such a name only when creating, after a recreation has removed the old container; so on an engine of
         API 1.41 the module refuses V(PERFMON), V(BPF) and V(CHECKPOINT_RESTORE) before anything changes, in check
         mode too. Newer engines judge them themselves, and a refusal is reported as V(cap_add: the engine at ...
-        does not know capability 'CAP_PERFMON', so container 'h1' was not created; ...).
+        does not know capability 'CAP_PERFMON', so container 'h1' was not created; ...). Podman also answers API
+        1.41 but grants them, so there they are not refused.
+      - >-
+        Podman reports a container's capabilities as their difference from a base of its own rather than as the
+        lists it was created with; there the module compares the capability set the lists give, so V(ALL) and
+        default capabilities compare as on Docker (docs/podman.md).
     type: list
     elements: str
     aliases: [capabilities]
@@ -230,6 +235,9 @@ options:
     description:
       - The logging driver, like C(docker run --log-driver), for example V(json-file), V(local), V(journald), V(none).
       - Not compared when not set; new containers get the engine's default (usually V(json-file)).
+      - >-
+        On Podman, V(json-file) and V(k8s-file) are the same driver (Podman's own format), and a driver Podman lacks,
+        such as V(local), fails before anything is changed (docs/podman.md).
     type: str
   log_options:
     description:
@@ -242,6 +250,7 @@ options:
         after a drifted container was removed).
       - Only the options set here are compared (the engine copies its daemon-wide C(log-opts) into every container);
         a changed value, or a different O(log_driver), recreates the container. Not compared when not set.
+      - Podman does not report a container's log options, so there they are not compared (docs/podman.md).
     type: dict
   detach:
     description:

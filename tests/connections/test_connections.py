@@ -49,7 +49,7 @@ def test_docker_cert_path_supplies_the_files(module, endpoints):
 
 def test_wrong_tls_hostname_is_refused(module, endpoints):
     msg = assert_one_sentence(module("host_info", tls_args(endpoints, tls_hostname="wrong.tidy.test")))
-    assert msg.startswith(f"TLS with the Docker engine at tcp://127.0.0.1:{endpoints.tls_port} failed"), msg
+    assert msg.startswith(f"TLS with the engine at tcp://127.0.0.1:{endpoints.tls_port} failed"), msg
     assert "wrong.tidy.test" in msg and "tls_hostname" in msg, msg
 
 
@@ -61,7 +61,7 @@ def test_engine_refuses_a_client_without_certificate(module, endpoints):
 
 def test_engine_certificate_from_another_ca_is_refused(module, endpoints):
     msg = assert_one_sentence(module("host_info", tls_args(endpoints, ca_path=str(endpoints.certs / "other-ca.pem"))))
-    assert msg.startswith(f"TLS with the Docker engine at tcp://127.0.0.1:{endpoints.tls_port} failed"), msg
+    assert msg.startswith(f"TLS with the engine at tcp://127.0.0.1:{endpoints.tls_port} failed"), msg
     assert "ca_path" in msg, msg
 
 
@@ -116,7 +116,7 @@ def test_ssh_to_a_host_nobody_trusts_fails_in_one_sentence(module, endpoints, sd
                                "use_ssh_client": use_ssh_client, "timeout": 20})
     if expect_ssh_reached(run, sdk_version, use_ssh_client):
         msg = assert_one_sentence(run)
-        assert msg.startswith(f"Cannot reach the Docker engine at ssh://nobody-here@127.0.0.1:{endpoints.ssh_port}: "
+        assert msg.startswith(f"Cannot reach the engine at ssh://nobody-here@127.0.0.1:{endpoints.ssh_port}: "
                               + ("the ssh command closed the connection. Run 'ssh -p "
                                  f"{endpoints.ssh_port} nobody-here@127.0.0.1 docker system dial-stdio'"
                                  if use_ssh_client else "the ssh server refused the login.")), msg

@@ -29,6 +29,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.connection imp
 )
 from ansible_collections.tidy.docker.plugins.module_utils._engine.failures import (
     api_error,
+    the_engine,
     timed_out,
     translate_error,
     unreachable,
@@ -188,11 +189,12 @@ class EngineClient:
                 self.api.mount("https://", self._tls_adapter(max_pool_size))
             self.engine_version: dict[str, t.Any] = self.api.version(api_version=False)
         except Exception as exc:
-            raise translate_error(exc, settings) from exc
-        self.api_version = self._negotiate(self.engine_version)
+            raise translate_error(exc, settings) from exc  # which engine is not known yet: "the engine"
         # ``docker`` or ``podman``, from the version answer already read: where Podman's compatible
-        # API means something else, the reads turn its answers into Docker's meaning (_podman.py).
+        # API means something else, the reads turn its answers into Docker's meaning (_podman.py),
+        # and messages name the engine that answered.
         self.engine = engine_product(self.engine_version)
+        self.api_version = self._negotiate(self.engine_version)
         # The SDK has no public setter; this is what its own "auto" mode does internally.
         self.api._version = self.api_version
         host = settings.docker_host
@@ -224,17 +226,20 @@ class EngineClient:
         host = self.settings.docker_host
         server_max = str(version.get("ApiVersion") or MIN_API_VERSION)
         server_min = str(version.get("MinAPIVersion") or MIN_API_VERSION)
+        engine = engine_product(version)
+        product = "Podman" if engine == PODMAN else "Docker"
         if version_tuple(server_max) < version_tuple(MIN_API_VERSION):
             raise ApiVersionError(
-                f"The Docker engine at {host} speaks API {server_max} (Docker {version.get('Version', '?')}); "
-                f"tidy.docker needs API {MIN_API_VERSION} (Docker 20.10) or newer: upgrade the engine.",
+                f"{the_engine(engine, start=True)} at {host} speaks API {server_max} ({product} "
+                f"{version.get('Version', '?')}); tidy.docker needs API {MIN_API_VERSION} (Docker 20.10) or newer: "
+                "upgrade the engine.",
                 docker_host=host, engine_api_version=server_max)
         wanted = self.settings.api_version
         if wanted == "auto":
             return server_max
         if not version_tuple(server_min) <= version_tuple(wanted) <= version_tuple(server_max):
             raise ApiVersionError(
-                f"api_version {wanted} is outside what the Docker engine at {host} supports ({server_min} to "
+                f"api_version {wanted} is outside what {the_engine(engine)} at {host} supports ({server_min} to "
                 f"{server_max}); set api_version to auto or to a version in that range.",
                 docker_host=host, engine_api_version=server_max)
         return wanted
@@ -252,7 +257,7 @@ class EngineClient:
             try:
                 return method(*args, **kwargs)
             except Exception as exc:
-                error = translate_error(exc, self.settings)
+                error = translate_error(exc, self.settings, self.engine)
                 if _DISK_USAGE_BUSY not in str(error) or time.monotonic() + delay > deadline:
                     raise error from exc
             time.sleep(delay)
@@ -279,7 +284,7 @@ class EngineClient:
                 explanation = str(json.loads(body).get("message") or "")
             except (ValueError, AttributeError):
                 explanation = body.decode("utf-8", errors="replace")
-            raise api_error(status, explanation.strip(), self.settings.docker_host)
+            raise api_error(status, explanation.strip(), self.settings.docker_host, self.engine)
         return json.loads(body) if body.strip() else None
 
     def _through_sdk(self, verb: str, target: str) -> t.Any:
@@ -308,8 +313,8 @@ class EngineClient:
             answer = response.status, response.read()
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
-            raise (timed_out(self.settings) if isinstance(exc, socket.timeout)
-                   else unreachable(exc, self.settings)) from exc
+            raise (timed_out(self.settings, self.engine) if isinstance(exc, socket.timeout)
+                   else unreachable(exc, self.settings, self.engine)) from exc
         with self._connections_lock:
             self._idle.append(connection)
         return answer

@@ -24,6 +24,16 @@ from ansible_collections.tidy.docker.plugins.module_utils._errors import (
     TidyDockerError,
     TlsError,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import DOCKER, PODMAN
+
+
+def the_engine(engine: str | None, start: bool = False) -> str:
+    """How a message names the engine: as /version told (``docker`` or ``podman``), or, before that
+    answer (cannot connect, TLS, the version request itself), neither: a Podman user must not read
+    that Docker failed. ``start``: it begins the sentence."""
+    name = {DOCKER: "the Docker engine", PODMAN: "the Podman engine"}.get(engine or "", "the engine")
+    return name[:1].upper() + name[1:] if start else name
+
 
 _START_ENGINE = "Start the engine, or point docker_host (or DOCKER_HOST) at a running one."
 # marker in the error text -> (cause, fix)
@@ -36,11 +46,11 @@ _UNREACHABLE_REASONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def unreachable(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable:
+def unreachable(exc: BaseException, settings: ConnectionSettings, engine: str | None = None) -> EngineUnreachable:
     text = str(exc)
     reason, fix = next(((why, fix) for marker, why, fix in _UNREACHABLE_REASONS if marker in text),
                        ("no engine answered", _START_ENGINE))
-    return EngineUnreachable(f"Cannot reach the Docker engine at {settings.docker_host}: {reason}. {fix}",
+    return EngineUnreachable(f"Cannot reach {the_engine(engine)} at {settings.docker_host}: {reason}. {fix}",
                              docker_host=settings.docker_host, error=text)
 
 
@@ -58,7 +68,7 @@ _TLS_REASONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 
 
-def _tls_failure(exc: BaseException, settings: ConnectionSettings) -> TlsError:
+def _tls_failure(exc: BaseException, settings: ConnectionSettings, engine: str | None) -> TlsError:
     text = str(exc)
     name = settings.tls_hostname or urlsplit(settings.docker_host.replace("tcp://", "https://", 1)).hostname
     fill = {"name": name,
@@ -69,7 +79,7 @@ def _tls_failure(exc: BaseException, settings: ConnectionSettings) -> TlsError:
                        if any(marker in text for marker in markers)),
                       ("the TLS handshake failed", "check ca_path, client_cert, client_key (or DOCKER_CERT_PATH), "
                        "validate_certs and tls_hostname"))
-    return TlsError(f"TLS with the Docker engine at {settings.docker_host} failed: {cause}; {fix}.",
+    return TlsError(f"TLS with {the_engine(engine)} at {settings.docker_host} failed: {cause}; {fix}.",
                     docker_host=settings.docker_host, error=text)
 
 
@@ -91,7 +101,7 @@ _UNKNOWN_HOST_KEY = ("the ssh server's host key is not in known_hosts",
                      "add it to ~/.ssh/known_hosts of the user running the module (ssh-keyscan), or connect once with ssh")
 
 
-def _ssh_failure(exc: BaseException, settings: ConnectionSettings) -> EngineUnreachable | None:
+def _ssh_failure(exc: BaseException, settings: ConnectionSettings, engine: str | None) -> EngineUnreachable | None:
     """Why an ssh:// connection failed, when the exception tells; None to translate it otherwise."""
     import requests.exceptions  # loaded with the SDK that raised exc (see translate_error)
 
@@ -110,18 +120,20 @@ def _ssh_failure(exc: BaseException, settings: ConnectionSettings) -> EngineUnre
     fix = fix.format(command=" ".join(
         ["ssh"] + (["-p", str(address.port)] if address.port else [])
         + [f"{address.username + '@' if address.username else ''}{address.hostname}", "docker", "system", "dial-stdio"]))
-    return EngineUnreachable(f"Cannot reach the Docker engine at {settings.docker_host}: {cause}. "
+    return EngineUnreachable(f"Cannot reach {the_engine(engine)} at {settings.docker_host}: {cause}. "
                              f"{fix[0].upper()}{fix[1:]}.", docker_host=settings.docker_host, error=text)
 
 
-def timed_out(settings: ConnectionSettings) -> EngineTimeout:
-    return EngineTimeout(f"The Docker engine at {settings.docker_host} did not answer within {settings.timeout} "
-                         "seconds; raise timeout (or DOCKER_TIMEOUT), or check the engine's health.",
+def timed_out(settings: ConnectionSettings, engine: str | None = None) -> EngineTimeout:
+    return EngineTimeout(f"{the_engine(engine, start=True)} at {settings.docker_host} did not answer within "
+                         f"{settings.timeout} seconds; raise timeout (or DOCKER_TIMEOUT), or check the engine's health.",
                          docker_host=settings.docker_host)
 
 
-def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDockerError:
-    """Map an SDK/HTTP exception to the domain error users see. Never raises."""
+def translate_error(exc: BaseException, settings: ConnectionSettings, engine: str | None = None) -> TidyDockerError:
+    """Map an SDK/HTTP exception to the domain error users see. Never raises.
+
+    ``engine``: ``docker`` or ``podman`` once the engine's /version answer told, for the wording."""
     if isinstance(exc, TidyDockerError):
         return exc
     host = settings.docker_host
@@ -131,32 +143,32 @@ def translate_error(exc: BaseException, settings: ConnectionSettings) -> TidyDoc
         import docker.errors
         import requests.exceptions
     except ImportError:  # pragma: no cover - _engine.client reports a missing or broken SDK before any call
-        return EngineError(f"Unexpected error talking to the Docker engine at {host}: {exc!r}", docker_host=host)
-    ssh_failure = _ssh_failure(exc, settings) if host.startswith("ssh://") else None
+        return EngineError(f"Unexpected error talking to {the_engine(engine)} at {host}: {exc!r}", docker_host=host)
+    ssh_failure = _ssh_failure(exc, settings, engine) if host.startswith("ssh://") else None
     if ssh_failure is not None:
         return ssh_failure
     if isinstance(exc, requests.exceptions.SSLError) or (
             settings.use_tls and isinstance(exc, requests.exceptions.ConnectionError) and "SSL" in str(exc)):
-        return _tls_failure(exc, settings)
+        return _tls_failure(exc, settings, engine)
     if isinstance(exc, docker.errors.TLSParameterError):
         return TlsError(f"Bad TLS settings for {host}: {exc.msg}", docker_host=host)
     if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.Timeout)):
-        return timed_out(settings)
+        return timed_out(settings, engine)
     if isinstance(exc, docker.errors.APIError):
-        return _translate_api_error(exc, host)
+        return _translate_api_error(exc, host, engine)
     if isinstance(exc, (requests.exceptions.ConnectionError, ConnectionError, FileNotFoundError)):
-        return unreachable(exc, settings)
+        return unreachable(exc, settings, engine)
     if isinstance(exc, docker.errors.DockerException):
         # The SDK wraps connection failures during construction in a bare DockerException.
         if "Error while fetching server API version" in str(exc):
-            return unreachable(exc, settings)
+            return unreachable(exc, settings, engine)
         return EngineError(f"Docker SDK error talking to {host}: {exc}", docker_host=host)
-    return EngineError(f"Unexpected error talking to the Docker engine at {host}: {exc!r}", docker_host=host)
+    return EngineError(f"Unexpected error talking to {the_engine(engine)} at {host}: {exc!r}", docker_host=host)
 
 
-def _translate_api_error(exc: t.Any, host: str) -> TidyDockerError:
+def _translate_api_error(exc: t.Any, host: str, engine: str | None) -> TidyDockerError:
     explanation = str(getattr(exc, "explanation", None) or exc).strip()
-    return api_error(getattr(getattr(exc, "response", None), "status_code", None), explanation, host)
+    return api_error(getattr(getattr(exc, "response", None), "status_code", None), explanation, host, engine)
 
 
 # Podman's 500 for an image removed while it was being read (a concurrent removal pruned it as a
@@ -164,7 +176,7 @@ def _translate_api_error(exc: t.Any, host: str) -> TidyDockerError:
 _PODMAN_GONE = "image not known"
 
 
-def api_error(status: int | None, explanation: str, host: str) -> TidyDockerError:
+def api_error(status: int | None, explanation: str, host: str, engine: str | None = None) -> TidyDockerError:
     """The domain error of an engine answer ``status`` with the engine's ``explanation``."""
     context = {"docker_host": host, "status_code": status}
     if status == 404 or status == 500 and _PODMAN_GONE in explanation:
@@ -172,6 +184,6 @@ def api_error(status: int | None, explanation: str, host: str) -> TidyDockerErro
     if status == 409:
         return Conflict(explanation, **context)
     if status == 400 and "client version" in explanation:
-        return ApiVersionError(f"The Docker engine at {host} refused the API version: {explanation}; "
+        return ApiVersionError(f"{the_engine(engine, start=True)} at {host} refused the API version: {explanation}; "
                                "set api_version to auto or to a version the engine supports.", **context)
-    return EngineError(f"The Docker engine at {host} answered {status}: {explanation}", **context)
+    return EngineError(f"{the_engine(engine, start=True)} at {host} answered {status}: {explanation}", **context)

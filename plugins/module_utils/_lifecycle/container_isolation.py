@@ -24,6 +24,7 @@ import typing as t
 from dataclasses import dataclass
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import invalid_option
+from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN_REPORT_BASE
 
 CGROUPNS_MODES = ("host", "private")
 ALL_CAPABILITIES = "ALL"
@@ -125,6 +126,57 @@ def check_capabilities_known(cap_add: t.Iterable[str] | None, cap_drop: t.Iterab
             raise invalid_option(option, unknown[0], f"is not known to the engine at {docker_host} (API "
                                  f"{'.'.join(map(str, engine_api))}, Docker 20.10, knows none newer than AUDIT_READ)",
                                  f"drop it from {option}, or use a newer engine")
+
+
+# Podman grants ``cap_add: [ALL]`` as every capability of its own bounding set, which on kernels before
+# 5.8 (5.9 for CHECKPOINT_RESTORE) lacks these: a container given ALL there holds all but them.
+MAY_BE_UNGRANTABLE = NEWER_THAN_DOCKER_20_10
+
+
+def _capability_names(values: t.Iterable[t.Any]) -> frozenset[str]:
+    return frozenset(normalise_capability(value, "capabilities", strict=False) for value in values)
+
+
+def podman_capability_views(reported_add: t.Iterable[str], reported_drop: t.Iterable[str], defaults: t.Iterable[str],
+                            wanted_add: t.Iterable[str] | None, wanted_drop: t.Iterable[str] | None,
+                            privileged: bool = False,
+                            report_base: t.Iterable[str] = PODMAN_REPORT_BASE) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A Podman container's ``cap_add`` and ``cap_drop`` in the task's terms, where they mean the same.
+
+    Podman does not report the lists a container was created with but its capability set, as a
+    difference from a fixed base (``report_base``): ``CapAdd`` what it holds beyond the base,
+    ``CapDrop`` what of the base it lacks. The set is read back from that, and compared with the set
+    the task's lists give on the engine's default set (``defaults``, containers.conf's, which
+    may differ from the base): ``cap_add`` as the capabilities held beyond the defaults, ``cap_drop``
+    as the defaults lacked. Where they match the task's, the task's own value is returned (no
+    drift); else that reading, ``cap_drop`` as ``ALL`` when no default is held. A task's
+    ``cap_add: [ALL]`` matches a container holding every known capability but those the task drops,
+    allowing for the three that older kernels lack (``MAY_BE_UNGRANTABLE``). An unset list counts
+    as empty. A privileged container holds every capability whatever the lists say, and Podman
+    reports it against all of them, so its lists are not compared: the task's are returned.
+    """
+    add_view = tuple(sorted(_capability_names(wanted_add or ())))
+    drop_view = tuple(sorted(_capability_names(wanted_drop or ())))
+    if privileged:
+        return add_view, drop_view
+    default_set = _capability_names(defaults)
+    held = (_capability_names(report_base) | _capability_names(reported_add)) - _capability_names(reported_drop)
+    held_extra, lacked = held - default_set, default_set - held
+    add, drop = frozenset(add_view), frozenset(drop_view)
+    known = frozenset(f"CAP_{name}" for name in LINUX_CAPABILITIES)
+    if ALL_CAPABILITIES in add:
+        wanted_extra = known - default_set - drop
+        add_matches = wanted_extra - MAY_BE_UNGRANTABLE <= held_extra <= wanted_extra
+        wanted_lacked = default_set & drop
+    else:
+        wanted_held = add if ALL_CAPABILITIES in drop else (default_set | add) - drop
+        add_matches = held_extra == wanted_held - default_set
+        wanted_lacked = default_set - wanted_held
+    # Shown as ALL when no default is held, unless the task says ALL too (and keeps a default the
+    # container lacks): then the list itself, so that the drift shows.
+    lacks_all = bool(default_set) and lacked == default_set and drop_view != (ALL_CAPABILITIES,)
+    return (add_view if add_matches else tuple(sorted(held_extra)),
+            drop_view if lacked == wanted_lacked else (ALL_CAPABILITIES,) if lacks_all else tuple(sorted(lacked)))
 
 
 # --------------------------------------------------------------------------- security options

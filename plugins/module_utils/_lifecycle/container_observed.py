@@ -31,6 +31,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     DOCKER,
     PODMAN,
     docker_binds,
+    docker_log_config,
     docker_network_mode,
     docker_state,
     docker_tmpfs,
@@ -60,6 +61,10 @@ class ObservedContainer:
     inherited_labels: t.Mapping[str, str] = field(default_factory=dict)
     inherited_volumes: frozenset[str] = frozenset()
     engine_security_opts: frozenset[str] = frozenset()
+    # Podman: the engine's default capabilities, against which it reports CapAdd and CapDrop
+    # (container_isolation.podman_capability_views); None where the lists are reported as created.
+    default_capabilities: frozenset[str] | None = None
+    engine: str = DOCKER
     stop_timeout: int | None = None
     exit_code: int | None = None
     started_at: str | None = None
@@ -101,6 +106,12 @@ def _isolation(host: t.Mapping[str, t.Any], engine: str) -> dict[str, t.Any]:
     }
 
 
+def _logging(host: t.Mapping[str, t.Any], engine: str) -> dict[str, t.Any]:
+    """The logging driver and options; Podman's options None: it does not report them (not compared)."""
+    driver, options = docker_log_config(host.get("LogConfig"), engine)
+    return {"log_driver": driver, "log_options": options}
+
+
 def _observed_settings(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -> ContainerSettings:
     """The compared settings of an existing container, in the forms ``container_options`` gives the task's."""
     config = inspected.get("Config") or {}
@@ -119,8 +130,7 @@ def _observed_settings(inspected: t.Mapping[str, t.Any], engine: str = DOCKER) -
         network_mode=docker_network_mode(host.get("NetworkMode"), engine) or "default",
         interactive=bool(config.get("OpenStdin")),
         tty=bool(config.get("Tty")),
-        log_driver=(host.get("LogConfig") or {}).get("Type") or None,
-        log_options=dict((host.get("LogConfig") or {}).get("Config") or {}),
+        **_logging(host, engine),
         **_isolation(host, engine),
     )
 
@@ -140,13 +150,15 @@ def _inherited(image_inspected: t.Mapping[str, t.Any] | None) -> dict[str, t.Any
 
 
 def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mapping[str, t.Any] | None = None,
-                      engine: str = DOCKER) -> ObservedContainer:
+                      engine: str = DOCKER, default_capabilities: frozenset[str] | None = None) -> ObservedContainer:
     """The compared settings of an existing container, and what its image (or engine) supplied.
 
     ``image_inspected`` is the inspect of the image the container runs (by id);
     None when that image is gone, in which case nothing counts as inherited.
     ``engine``: Podman adds variables of its own to every container's environment, which
     count as supplied, like the image's, so that only what a task sets is compared.
+    ``default_capabilities``: on Podman, its default capability set, relative to which it reports
+    the container's capabilities (ignored on Docker).
     """
     config = inspected.get("Config") or {}
     state = inspected.get("State") or {}
@@ -166,6 +178,8 @@ def observe_container(inspected: t.Mapping[str, t.Any], image_inspected: t.Mappi
         image_id=str(inspected.get("Image") or ""),
         settings=_observed_settings(inspected, engine),
         engine_security_opts=engine_added_security_opts(inspected.get("HostConfig") or {}),
+        default_capabilities=default_capabilities if engine == PODMAN else None,
+        engine=engine,
         stop_timeout=int(stop_timeout) if stop_timeout is not None else None,
         exit_code=state.get("ExitCode"),
         started_at=state.get("StartedAt"),

@@ -15,13 +15,17 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.tidy.docker.plugins.module_utils._errors import InvalidInput
-from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import relevant_security_opts
+from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_isolation import (
+    podman_capability_views,
+    relevant_security_opts,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_logging import relevant_log_options
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_observed import ObservedContainer
 from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_options import (
     ContainerSettings,
     WantedContainer,
 )
+from ansible_collections.tidy.docker.plugins.module_utils._podman import same_log_driver
 
 # Actions, as returned in ``actions``: stable strings users assert on.
 ACTION_PULLED = "pulled"
@@ -114,6 +118,17 @@ def _observed_volumes(observed: ObservedContainer, wanted: ContainerSettings) ->
             if volume.source or volume.target in wanted_targets or volume.target not in observed.inherited_volumes]
 
 
+def _observed_capabilities(observed: ObservedContainer, wanted: ContainerSettings) -> tuple[list[str], list[str]]:
+    """``cap_add`` and ``cap_drop`` as the container has them: as reported, or on Podman, which reports
+    them as a difference from its default set, read back in the task's terms where they mean the same."""
+    settings = observed.settings
+    if observed.default_capabilities is None:
+        return list(settings.cap_add or ()), list(settings.cap_drop or ())
+    add, drop = podman_capability_views(settings.cap_add or (), settings.cap_drop or (), observed.default_capabilities,
+                                        wanted.cap_add, wanted.cap_drop, bool(settings.privileged))
+    return list(add), list(drop)
+
+
 # The settings whose observed value is narrowed to what the task answers for (the image's own env,
 # labels and volumes, the engine's default security options, the daemon's log options are not).
 _NARROWED: dict[str, t.Callable[[ObservedContainer, ContainerSettings], t.Any]] = {
@@ -121,9 +136,13 @@ _NARROWED: dict[str, t.Callable[[ObservedContainer, ContainerSettings], t.Any]] 
     "env": lambda observed, wanted: _relevant(observed.settings.env or {}, observed.inherited_env, wanted.env or {}),
     "labels": lambda observed, wanted: _relevant(observed.settings.labels or {}, observed.inherited_labels,
                                                  wanted.labels or {}),
-    "log_options": lambda observed, wanted: relevant_log_options(observed.settings.log_options or {},
-                                                                 wanted.log_options or {}),
+    "log_options": lambda observed, wanted: None if observed.settings.log_options is None else relevant_log_options(
+        observed.settings.log_options, wanted.log_options or {}),
+    "log_driver": lambda observed, wanted: wanted.log_driver if wanted.log_driver is not None and same_log_driver(
+        observed.settings.log_driver, wanted.log_driver, observed.engine) else observed.settings.log_driver,
     "volumes": _observed_volumes,
+    "cap_add": lambda observed, wanted: _observed_capabilities(observed, wanted)[0],
+    "cap_drop": lambda observed, wanted: _observed_capabilities(observed, wanted)[1],
     "security_opts": lambda observed, wanted: relevant_security_opts(observed.settings.security_opts or (),
                                                                      observed.engine_security_opts,
                                                                      wanted.security_opts or ()),
@@ -149,9 +168,9 @@ def _image_drift(observed: ObservedContainer, image: ImageFacts) -> Drift | None
 
 
 # Settings some engines apply but do not report in their inspect answer: the cgroup namespace
-# mode before API 1.41, and on Podman 4.3 the mode and the device cgroup rules. Read as None,
-# they are not compared (no drift can show) and a diff shows them as the task gives them.
-UNREPORTED_SETTINGS = ("cgroupns_mode", "device_cgroup_rules")
+# mode before API 1.41, and on Podman 4.3 the mode, the device cgroup rules and the log options.
+# Read as None, they are not compared (no drift can show) and a diff shows them as the task gives them.
+UNREPORTED_SETTINGS = ("cgroupns_mode", "device_cgroup_rules", "log_options")
 
 
 def compare(wanted: ContainerSettings, observed: ObservedContainer, image: ImageFacts | None = None) -> tuple[Drift, ...]:

@@ -62,7 +62,12 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.image_opera
     pull_image,
     registry_digest,
 )
-from ansible_collections.tidy.docker.plugins.module_utils._podman import PODMAN, podman_output_cut
+from ansible_collections.tidy.docker.plugins.module_utils._podman import (
+    PODMAN,
+    PODMAN_LOG_DRIVERS,
+    default_capabilities,
+    podman_output_cut,
+)
 from ansible_collections.tidy.docker.plugins.module_utils._records import normalise_container
 from ansible_collections.tidy.docker.plugins.module_utils._units import engine_time_ns
 
@@ -72,7 +77,8 @@ DEFAULT_STOP_TIMEOUT = 10
 _PORT_TAKEN_RE = re.compile(r"Bind for (\S+) failed: port is already allocated"
                             r"|listen (?:tcp|udp)[46]? (\S+): bind: address already in use")
 _NETWORK_MISSING_RE = re.compile(r"network (\S+) not found")
-_EXEC_FAILED_RE = re.compile(r'exec: "([^"]*)": (.*?)(?:: unknown)?$')
+# Docker: exec: "X": why: unknown. Podman quotes runc's message, so its quotes come escaped: exec: \"X\": why\": ...
+_EXEC_FAILED_RE = re.compile(r'exec: \\?"([^"\\]*)\\?": ([^"\\]*?)(?:: unknown)?(?:\\?"|$)')
 _UNKNOWN_CAPABILITY_RE = re.compile(r'invalid (CapAdd|CapDrop): unknown capability: "([^"]+)"')
 
 
@@ -97,6 +103,8 @@ def explain_start_failure(name: str, error: TidyDockerError, settings: Container
     port = _PORT_TAKEN_RE.search(text)
     if port:
         address = port.group(1) or port.group(2)
+        # Podman names a port on all addresses without the address (listen tcp4 :18080); Docker says 0.0.0.0.
+        address = f"0.0.0.0{address}" if address.startswith(":") else address
         return Conflict(f"published_ports: host address {address} is already taken by another container or process, "
                         f"so container {name!r} was created but not started; publish a free host port, or stop "
                         f"whatever holds {address}.", option="published_ports", value=address)
@@ -129,6 +137,7 @@ class ContainerRun:
         self.wanted = wanted
         self.check_mode = check_mode
         self.api = client.api
+        self._default_capabilities: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ reading
 
@@ -143,7 +152,21 @@ class ContainerRun:
         if inspected is None:
             return None
         image = find_image(self.client, str(inspected["Image"]), "image")
-        return observe_container(inspected, image, self.client.engine)
+        return observe_container(inspected, image, self.client.engine, self.default_capabilities())
+
+    def default_capabilities(self) -> frozenset[str] | None:
+        """Podman's default capability set, against which it reports a container's CapAdd and CapDrop;
+        read once, and only when the task compares capabilities (None otherwise, and on Docker)."""
+        settings = self.wanted.settings
+        if self.client.engine != PODMAN or (settings.cap_add is None and settings.cap_drop is None):
+            return None
+        if self._default_capabilities is None:
+            try:
+                info = self.client.request("GET", "/libpod/info")
+            except NotFound:
+                info = None  # a compatible API without Podman's own paths: its built-in set
+            self._default_capabilities = default_capabilities(info)
+        return self._default_capabilities
 
     def check_network_mode(self) -> None:
         """Catch an unknown network before anything changes: the engine would only refuse it at start."""
@@ -168,13 +191,24 @@ class ContainerRun:
     def check_capabilities(self) -> None:
         """Catch a capability this engine does not know before a recreation removes the old container."""
         settings = self.wanted.settings
-        if self.wanted.state == "absent" or not (settings.cap_add or settings.cap_drop):
+        # Podman reports API 1.41 too, but grants the newer capabilities (its ALL includes them).
+        if self.wanted.state == "absent" or not (settings.cap_add or settings.cap_drop) or self.client.engine == PODMAN:
             return
         try:
             engine_api = version_tuple(str(self.client.engine_version.get("ApiVersion")))
         except ValueError:
             return  # no usable version: the engine judges, and explain_create_failure words its refusal
         check_capabilities_known(settings.cap_add, settings.cap_drop, engine_api, self.client.settings.docker_host)
+
+    def check_log_driver(self) -> None:
+        """Catch a driver Podman does not have before a recreation removes the old container: its
+        compatible API refuses it only when creating."""
+        driver = self.wanted.settings.log_driver
+        if self.client.engine != PODMAN or driver is None or driver in PODMAN_LOG_DRIVERS or self.wanted.state == "absent":
+            return
+        raise InvalidInput(f"log_driver: {driver!r} is not a logging driver of the Podman engine at "
+                           f"{self.client.settings.docker_host}; use {', '.join(sorted(PODMAN_LOG_DRIVERS))}, or leave "
+                           "log_driver out.", option="log_driver", value=driver)
 
     # ------------------------------------------------------------------ the image
 
@@ -325,7 +359,7 @@ class ContainerRun:
             self.api.wait(container_id, timeout=timeout)
         except Exception as exc:
             if timeout is None or "timed out" not in str(exc).lower():
-                raise translate_error(exc, self.client.settings) from exc
+                raise translate_error(exc, self.client.settings, self.client.engine) from exc
             self._kill(container_id)
             return False
         return True
@@ -337,6 +371,7 @@ class ContainerRun:
         observed = self.observe(inspected)
         self.check_network_mode()
         self.check_capabilities()
+        self.check_log_driver()
         image = self.resolve_image()
         plan = plan_container(self.wanted, observed, image)
         result: dict[str, t.Any] = {

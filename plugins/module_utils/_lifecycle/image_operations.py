@@ -25,7 +25,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._records import (
 from ansible_collections.tidy.docker.plugins.module_utils._references import is_reference, split_reference
 from ansible_collections.tidy.docker.plugins.module_utils._units import format_time, parse_engine_time
 
-_ENGINE_PREFIX_RE = re.compile(r"^The Docker engine at \S+ answered \d+: ")
+_ENGINE_PREFIX_RE = re.compile(r"^The (?:Docker |Podman )?engine at \S+ answered \d+: ")
 
 
 def find_image(client: EngineClient, reference: str, option: str = "name") -> dict[str, t.Any] | None:
@@ -99,7 +99,7 @@ def pull_image(client: EngineClient, reference: str, option: str = "name") -> di
     except InvalidInput:
         raise
     except Exception as exc:
-        raise translate_error(exc, client.settings) from exc
+        raise translate_error(exc, client.settings, client.engine) from exc
     pulled = find_image(client, reference, option)
     if pulled is None:  # pragma: no cover - the engine just pulled it
         raise EngineError(f"{option}: {reference!r} was pulled but the engine does not know it; pull it by hand "

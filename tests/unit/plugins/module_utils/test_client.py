@@ -244,7 +244,7 @@ NO_DNS = ("HTTPConnectionPool(host='engine.invalid', port=2375): Max retries exc
 def test_unreachable_engine(default_settings, exc, reason):
     error = translate_error(exc, default_settings)
     assert error.__class__ is EngineUnreachable
-    assert str(error) == f"Cannot reach the Docker engine at {SOCKET}: {reason}. {UNREACHABLE_FIX}"
+    assert str(error) == f"Cannot reach the engine at {SOCKET}: {reason}. {UNREACHABLE_FIX}"
     assert error.context == {"docker_host": SOCKET, "error": str(exc)}
 
 
@@ -259,7 +259,7 @@ def test_unreachable_for_a_reason_a_restart_does_not_fix(default_settings, exc, 
     off to start the engine."""
     error = translate_error(exc, default_settings)
     assert error.__class__ is EngineUnreachable
-    assert str(error).startswith(f"Cannot reach the Docker engine at {SOCKET}: {cause}")
+    assert str(error).startswith(f"Cannot reach the engine at {SOCKET}: {cause}")
     assert fix in str(error)
     assert "Start the engine" not in str(error)
     assert error.context == {"docker_host": SOCKET, "error": str(exc)}
@@ -274,7 +274,7 @@ def test_unreachable_for_a_reason_a_restart_does_not_fix(default_settings, exc, 
 def test_timeout(default_settings, exc):
     error = translate_error(exc, default_settings)
     assert error.__class__ is EngineTimeout
-    assert str(error) == (f"The Docker engine at {SOCKET} did not answer within 60 seconds; "
+    assert str(error) == (f"The engine at {SOCKET} did not answer within 60 seconds; "
                           "raise timeout (or DOCKER_TIMEOUT), or check the engine's health.")
     assert error.context == {"docker_host": SOCKET}
 
@@ -323,7 +323,7 @@ def test_ssl_errors_name_cause_and_fix(make_params, cert_dir, options, text, cau
                                        f"with url: /version (Caused by SSLError(SSLError(1, '{text}')))")
     error = translate_error(exc, settings)
     assert error.__class__ is TlsError
-    assert str(error) == f"TLS with the Docker engine at {TCP} failed: {cause}; {fix}."
+    assert str(error) == f"TLS with the engine at {TCP} failed: {cause}; {fix}."
     assert error.context == {"docker_host": TCP, "error": str(exc)}
 
 
@@ -352,7 +352,7 @@ def paramiko_error(name: str, text: str) -> Exception:
 def test_paramiko_failures(make_params, exc, cause, fix):
     error = translate_error(exc, settings_for(make_params, docker_host=SSH))
     assert error.__class__ is EngineUnreachable
-    assert str(error).startswith(f"Cannot reach the Docker engine at {SSH}: {cause}. {fix}"), str(error)
+    assert str(error).startswith(f"Cannot reach the engine at {SSH}: {cause}. {fix}"), str(error)
     assert error.context == {"docker_host": SSH, "error": str(exc)}
 
 
@@ -365,7 +365,7 @@ def test_paramiko_failures(make_params, exc, cause, fix):
 ], ids=["requests", "oserror", "sdk"])
 def test_ssh_command_failure_says_how_to_see_why(make_params, exc):
     error = translate_error(exc, settings_for(make_params, docker_host=SSH, use_ssh_client=True))
-    assert str(error) == (f"Cannot reach the Docker engine at {SSH}: the ssh command closed the connection. Run "
+    assert str(error) == (f"Cannot reach the engine at {SSH}: the ssh command closed the connection. Run "
                           f"{SSH_COMMAND} as the user running the module to see why (login refused, unknown host key, "
                           "or no docker CLI on that host).")
 
@@ -379,7 +379,7 @@ def test_ssh_without_user_or_port_in_the_command(make_params):
 def test_paramiko_connection_error_is_translated_as_usual(make_params):
     """Through paramiko, a refused TCP connection is an ordinary unreachable engine."""
     error = translate_error(requests.exceptions.ConnectionError(REFUSED), settings_for(make_params, docker_host=SSH))
-    assert str(error) == f"Cannot reach the Docker engine at {SSH}: the connection was refused. {UNREACHABLE_FIX}"
+    assert str(error) == f"Cannot reach the engine at {SSH}: the connection was refused. {UNREACHABLE_FIX}"
 
 
 def test_ssl_failure_surfacing_as_a_connection_error(make_params):
@@ -387,7 +387,7 @@ def test_ssl_failure_surfacing_as_a_connection_error(make_params):
     exc = requests.exceptions.ConnectionError("('Connection aborted.', SSLError(1, '[SSL: TLSV13_ALERT_CERTIFICATE_"
                                               "REQUIRED] tlsv13 alert certificate required (_ssl.c:2580)'))")
     assert str(translate_error(exc, settings)).startswith(
-        f"TLS with the Docker engine at {TCP} failed: the engine refused the connection: it requires a client "
+        f"TLS with the engine at {TCP} failed: the engine refused the connection: it requires a client "
         "certificate and none was given;")
 
 
@@ -428,7 +428,7 @@ def test_refused_api_version(default_settings):
     explanation = "client version 1.50 is too new. Maximum supported API version is 1.41"
     error = translate_error(api_error(400, explanation), default_settings)
     assert error.__class__ is ApiVersionError
-    assert str(error) == (f"The Docker engine at {SOCKET} refused the API version: {explanation}; "
+    assert str(error) == (f"The engine at {SOCKET} refused the API version: {explanation}; "
                           "set api_version to auto or to a version the engine supports.")
     assert error.context == {"docker_host": SOCKET, "status_code": 400}
 
@@ -440,14 +440,14 @@ def test_refused_api_version(default_settings):
 def test_other_engine_answers(default_settings, status, explanation):
     error = translate_error(api_error(status, explanation), default_settings)
     assert error.__class__ is EngineError
-    assert str(error) == f"The Docker engine at {SOCKET} answered {status}: {explanation}"
+    assert str(error) == f"The engine at {SOCKET} answered {status}: {explanation}"
     assert error.context == {"docker_host": SOCKET, "status_code": status}
 
 
 def test_engine_answer_without_explanation_uses_the_sdk_text(default_settings):
     error = translate_error(api_error(500, None, url="http+docker://localhost/v1.41/system/df"), default_settings)
     assert error.__class__ is EngineError
-    assert str(error) == (f"The Docker engine at {SOCKET} answered 500: "
+    assert str(error) == (f"The engine at {SOCKET} answered 500: "
                           "500 Server Error for http+docker://localhost/v1.41/system/df: Internal Server Error")
 
 
@@ -461,7 +461,7 @@ def test_other_sdk_error(default_settings):
 def test_arbitrary_exception(default_settings):
     error = translate_error(ValueError("boom"), default_settings)
     assert error.__class__ is EngineError
-    assert str(error) == f"Unexpected error talking to the Docker engine at {SOCKET}: ValueError('boom')"
+    assert str(error) == f"Unexpected error talking to the engine at {SOCKET}: ValueError('boom')"
     assert error.context == {"docker_host": SOCKET}
 
 
@@ -473,9 +473,10 @@ def test_domain_errors_pass_through_unchanged(default_settings):
 # ---------------------------------------------------------------- EngineClient without an engine
 
 
-def client_with(settings: ConnectionSettings) -> EngineClient:
+def client_with(settings: ConnectionSettings, engine: str = "docker") -> EngineClient:
     client = EngineClient.__new__(EngineClient)
     client.settings = settings
+    client.engine = engine  # as /version told
     return client
 
 
@@ -534,6 +535,33 @@ def test_call_translates_sdk_errors(default_settings):
     with pytest.raises(NotFound, match=r"^No such container: ghost$") as caught:
         client.call(inspect, "ghost")
     assert caught.value.__cause__ is cause
+
+
+@pytest.mark.parametrize(("engine", "name"), [("docker", "The Docker engine"), ("podman", "The Podman engine"),
+                                              (None, "The engine")])
+def test_messages_name_the_engine_that_answered(default_settings, engine, name):
+    """Once /version told which engine answers, a failure names it; before that (no connection yet) neither."""
+    error = translate_error(api_error(500, "boom"), default_settings, engine)
+    assert str(error) == f"{name} at {SOCKET} answered 500: boom"
+    lost = translate_error(requests.exceptions.ConnectionError(REFUSED), default_settings, engine)
+    assert str(lost) == f"Cannot reach {name[0].lower()}{name[1:]} at {SOCKET}: the connection was refused. {UNREACHABLE_FIX}"
+    client = client_with(default_settings, engine or "docker")
+
+    def answers_500() -> t.NoReturn:
+        raise api_error(500, "boom")
+
+    with pytest.raises(EngineError) as caught:
+        client.call(answers_500)
+    assert str(caught.value).startswith("The Podman engine at " if engine == "podman" else "The Docker engine at ")
+
+
+def test_podman_older_api_names_podman(make_params):
+    podman = {"Version": "3.0.1", "ApiVersion": "1.40", "MinAPIVersion": "1.24",
+              "Components": [{"Name": "Podman Engine", "Version": "3.0.1"}]}
+    with pytest.raises(ApiVersionError) as caught:
+        client_with(settings_for(make_params), "podman")._negotiate(podman)
+    assert str(caught.value) == (f"The Podman engine at {SOCKET} speaks API 1.40 (Podman 3.0.1); tidy.docker "
+                                 "needs API 1.41 (Docker 20.10) or newer: upgrade the engine.")
 
 
 def test_call_returns_the_answer(default_settings):

@@ -204,6 +204,7 @@ def busy() -> docker.errors.APIError:
 def bare_client(timeout: int = 60) -> EngineClient:
     client = EngineClient.__new__(EngineClient)
     client.settings = settings(timeout=timeout)
+    client.engine = "docker"  # as /version told
     return client
 
 

@@ -867,6 +867,77 @@ def test_a_capability_change_recreates_with_the_new_host_config(check_mode):
         assert create["host_config"]["CapAdd"] == ["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]
 
 
+def podman_container(cap_add: list[str], cap_drop: list[str]) -> dict[str, t.Any]:
+    """Podman 4.3.1's inspect: capabilities named without CAP_, as a difference from its defaults."""
+    return container_inspect("running", HostConfig__CapAdd=cap_add, HostConfig__CapDrop=cap_drop,
+                             HostConfig__NetworkMode="bridge")
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_cap_drop_all_on_podman_reads_back_as_all(check_mode):
+    """Podman reports cap_drop: [ALL] as every default it dropped: read back as ALL, no drift."""
+    api = FakeApi(containers={"web": podman_container(["NET_ADMIN"], [name[4:] for name in PODMAN_DEFAULT_CAPS])},
+                  images={IMAGE_ID: image_inspect()})
+    result = run_task(api, check_mode, engine="podman", cap_drop=["ALL"], cap_add=["net_admin"])
+    assert result["actions"] == []
+    assert result["diff"]["before"]["cap_drop"] == result["diff"]["after"]["cap_drop"] == ["ALL"]
+    # The same answer on Docker would be drift: Docker reports the lists as created.
+    docker = FakeApi(containers={"web": podman_container(["NET_ADMIN"], [name[4:] for name in PODMAN_DEFAULT_CAPS])},
+                     images={IMAGE_ID: image_inspect()})
+    assert run_task(docker, check_mode, cap_drop=["ALL"], cap_add=["net_admin"])["drifted"] == ["cap_drop"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_podman_capability_change_still_recreates(check_mode):
+    api = FakeApi(containers={"web": podman_container(["NET_ADMIN"], ["MKNOD"])}, images={IMAGE_ID: image_inspect()})
+    result = run_task(api, check_mode, engine="podman", cap_drop=["ALL"], cap_add=["net_admin"], stop_timeout=1)
+    assert result["actions"] == ["recreated", "started"]
+    assert result["drifted"] == ["cap_drop"]
+    assert result["diff"]["before"]["cap_drop"] == ["CAP_MKNOD"]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_podman_grants_capabilities_newer_than_docker_20_10_at_api_1_41(check_mode):
+    """Podman answers API 1.41 like Docker 20.10 but knows PERFMON: it is not refused there."""
+    api = FakeApi(containers={"web": container_inspect("running")}, images={IMAGE_ID: image_inspect()})
+    assert run_task(api, check_mode, engine="podman", cap_add=["perfmon"], stop_timeout=1)["drifted"] == ["cap_add"]
+
+
+PODMAN_LOG = {"Type": "json-file", "Config": None}  # Podman 4.3.1, for json-file with max-size 1m and max-file 2
+
+
+@pytest.mark.parametrize("driver", ["json-file", "k8s-file"])
+def test_podman_log_options_are_not_reported_and_either_file_driver_name_is_its_own(driver):
+    """Podman's compatible API names its k8s-file json-file and reports no options: no drift."""
+    task = wanted(log_driver=driver, log_options={"max-size": "1m", "max-file": "2"}).settings
+    seen = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "podman")
+    assert [d.setting for d in compare(task, seen)] == []
+    view = state_view(seen, task, image_known=False)
+    assert (view["log_driver"], view["log_options"]) == (driver, {"max-file": "2", "max-size": "1m"})
+    # The same answer from Docker: the options are missing.
+    on_docker = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "docker")
+    drifted = ["log_options"] if driver == "json-file" else ["log_driver", "log_options"]
+    assert [d.setting for d in compare(task, on_docker)] == drifted
+
+
+def test_another_driver_on_podman_still_drifts():
+    task = wanted(log_driver="none").settings
+    seen = observe_container(container_inspect(HostConfig__LogConfig=PODMAN_LOG), image_inspect(), "podman")
+    assert [(d.setting, d.before, d.after) for d in compare(task, seen)] == [("log_driver", "k8s-file", "none")]
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_driver_podman_lacks_is_refused_before_the_old_container_is_removed(check_mode):
+    api = FakeApi(containers={"web": container_inspect("running", HostConfig__LogConfig=PODMAN_LOG)},
+                  images={IMAGE_ID: image_inspect()})
+    with pytest.raises(InvalidInput) as caught:
+        run_task(api, check_mode, engine="podman", log_driver="local", log_options={"max-size": "2m"})
+    assert caught.value.message == (
+        "log_driver: 'local' is not a logging driver of the Podman engine at unix:///fake/docker.sock; use journald, "
+        "json-file, k8s-file, none, passthrough, passthrough-tty, or leave log_driver out.")
+    assert not WRITES & set(api.called())
+
+
 # ---------------------------------------------------------------- attached runs and engine failures
 
 
@@ -882,6 +953,17 @@ def test_a_taken_host_port_is_explained():
     engine = EngineError("The Docker engine at unix:///tmp/e/docker.sock answered 500: driver failed programming "
                          "external connectivity on endpoint p2 (c0b78524f6e1): Bind for 0.0.0.0:18080 failed: port is "
                          "already allocated", status_code=500)
+    error = explain_start_failure("p2", engine, ContainerSettings())
+    assert isinstance(error, Conflict)
+    assert error.message == ("published_ports: host address 0.0.0.0:18080 is already taken by another container or "
+                             "process, so container 'p2' was created but not started; publish a free host port, or "
+                             "stop whatever holds 0.0.0.0:18080.")
+
+
+def test_a_taken_host_port_on_podman_is_explained():
+    # Podman 4.3.1, second container publishing 18080 (its text names no address for all of them).
+    engine = EngineError("The Podman engine at unix:///tmp/p/podman.sock answered 500: cannot listen on the TCP port: "
+                         "listen tcp4 :18080: bind: address already in use", status_code=500)
     error = explain_start_failure("p2", engine, ContainerSettings())
     assert isinstance(error, Conflict)
     assert error.message == ("published_ports: host address 0.0.0.0:18080 is already taken by another container or "
@@ -908,6 +990,14 @@ def test_a_missing_network_at_start_is_explained():
      "entrypoint: the image has no program '/app/migrate' (stat /app/migrate: no such file or directory), so "
      "container 'web' was created but not started; use a program the image has (an absolute path, or one on its "
      "PATH), for example sh -c '...'."),
+    # Podman 4.3.1 with runc: runc's message quoted inside its own
+    (ContainerSettings(command=("nosuchcmd",)),
+     'tidyrunc: time="2026-12-02T11:35:48Z" level=error msg="runc create failed: unable to start container process: '
+     'exec: \\"nosuchcmd\\": executable file not found in $PATH": OCI runtime attempted to invoke a command that was '
+     'not found',
+     "command: the image has no program 'nosuchcmd' (executable file not found in $PATH), so container 'web' was "
+     "created but not started; use a program the image has (an absolute path, or one on its PATH), for example "
+     "sh -c '...'."),
 ])
 def test_a_program_the_image_lacks_is_explained(settings, engine_text, message):
     # Docker 20.10.24: docker run tidy-test/busybox nosuchcmd
@@ -1005,19 +1095,33 @@ class FakeApi:
 
 
 class FakeClient:
-    def __init__(self, api: FakeApi, api_version: str = "1.41") -> None:
+    def __init__(self, api: FakeApi, api_version: str = "1.41", engine: str = "docker") -> None:
         self.api = api
         self.settings = type("Settings", (), {"docker_host": "unix:///fake/docker.sock", "timeout": 60})()
         self.engine_version = {"ApiVersion": api_version}
-        self.engine = "docker"
+        self.engine = engine
+        self.requests: list[str] = []
 
     def call(self, method: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
         return method(*args, **kwargs)
 
+    def request(self, verb: str, path: str, query: t.Mapping[str, t.Any] | None = None) -> t.Any:
+        """Podman's own /libpod/info, trimmed to its default capabilities (Podman 4.3.1's built-in set)."""
+        self.requests.append(f"{verb} {path}")
+        assert (verb, path, self.engine) == ("GET", "/libpod/info", "podman")
+        return {"host": {"security": {"capabilities": ",".join(PODMAN_DEFAULT_CAPS)}}}
 
-def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", **params: t.Any) -> dict[str, t.Any]:
+
+# What /libpod/info names on Podman 4.3.1 when containers.conf sets no default_capabilities.
+PODMAN_DEFAULT_CAPS = ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+                       "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP",
+                       "CAP_SETUID", "CAP_SYS_CHROOT"]
+
+
+def run_task(api: FakeApi, check_mode: bool, api_version: str = "1.41", engine: str = "docker",
+             **params: t.Any) -> dict[str, t.Any]:
     from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_run import ContainerRun
-    client = t.cast(EngineClient, FakeClient(api, api_version))  # the part of EngineClient ContainerRun uses
+    client = t.cast(EngineClient, FakeClient(api, api_version, engine))  # the part of EngineClient ContainerRun uses
     return ContainerRun(client, wanted_from_params({"name": "web", **params}),
                         check_mode).run(diff=True)
 

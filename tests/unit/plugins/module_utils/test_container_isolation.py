@@ -26,6 +26,7 @@ from ansible_collections.tidy.docker.plugins.module_utils._lifecycle.container_i
     parse_security_opts,
     parse_tmpfs,
     parse_tmpfs_spec,
+    podman_capability_views,
     relevant_security_opts,
     tmpfs_from_engine,
     tmpfs_to_engine,
@@ -86,6 +87,107 @@ def test_the_capability_list_has_every_name_of_capabilities_7():
     assert len(LINUX_CAPABILITIES) == 41
     assert {"SYS_RESOURCE", "SYS_ADMIN", "NET_ADMIN", "MKNOD", "AUDIT_READ", "BPF"} <= LINUX_CAPABILITIES
     assert all(name == name.upper() and not name.startswith("CAP_") for name in LINUX_CAPABILITIES)
+
+
+# Podman 4.3.1's answers (HostConfig.CapAdd / CapDrop) for containers created through its compatible API with
+# its built-in default set (the one /libpod/info names when containers.conf sets none), on a machine whose
+# bounding set lacks SYS_RESOURCE: it reports the capability set as a difference from the defaults.
+PODMAN_DEFAULTS = ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD",
+                   "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
+                   "CAP_SYS_CHROOT"]
+REPORTED_DEFAULTS = [name[4:] for name in PODMAN_DEFAULTS]
+# cap_add: [ALL] there: every capability beyond the defaults Podman could grant, which on this machine lacks
+# SYS_RESOURCE (SANDBOX_ALL); on a host with a full bounding set it has it too (REPORTED_ALL).
+SANDBOX_ALL = [
+    "AUDIT_CONTROL", "AUDIT_READ", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE", "DAC_READ_SEARCH", "IPC_LOCK",
+    "IPC_OWNER", "LEASE", "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "NET_ADMIN", "NET_BROADCAST",
+    "PERFMON", "SYSLOG", "SYS_ADMIN", "SYS_BOOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE",
+    "SYS_RAWIO", "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
+]
+REPORTED_ALL = sorted(SANDBOX_ALL + ["SYS_RESOURCE"])
+
+
+def podman_views(reported: tuple[list[str], list[str]], add: list[str] | None, drop: list[str] | None,
+                 defaults: t.Sequence[str] | None = None, privileged: bool = False) -> tuple[list[str], list[str]]:
+    defaults = PODMAN_DEFAULTS if defaults is None else defaults
+    views = podman_capability_views(reported[0], reported[1], defaults, parse_capabilities(add, "cap_add"),
+                                    parse_capabilities(drop, "cap_drop"), privileged)
+    return list(views[0]), list(views[1])
+
+
+@pytest.mark.parametrize(("reported", "add", "drop"), [
+    (([], REPORTED_DEFAULTS), None, ["ALL"]),
+    (([], REPORTED_DEFAULTS), [], ["all"]),
+    ((["NET_ADMIN"], REPORTED_DEFAULTS), ["net_admin"], ["ALL"]),
+    (([], [name for name in REPORTED_DEFAULTS if name != "CHOWN"]), ["CHOWN"], ["ALL"]),
+    (([], ["MKNOD"]), None, ["mknod"]),
+    (([], []), ["CHOWN"], None),
+    (([], []), None, ["SYS_ADMIN"]),
+    ((["NET_ADMIN", "SYS_ADMIN"], ["MKNOD"]), ["net_admin", "CAP_SYS_ADMIN"], ["mknod"]),
+    ((REPORTED_ALL, []), ["ALL"], None),
+    ((SANDBOX_ALL, []), ["ALL"], ["SYS_RESOURCE"]),
+    (([name for name in REPORTED_ALL if name != "SYS_ADMIN"], ["MKNOD"]), ["ALL"], ["SYS_ADMIN", "MKNOD"]),
+    # a kernel before 5.8: Podman's ALL lacks the three newest
+    (([name for name in REPORTED_ALL if name not in ("BPF", "PERFMON", "CHECKPOINT_RESTORE")], []), ["ALL"], None),
+], ids=["drop ALL", "drop ALL, add nothing", "drop ALL, add one", "drop ALL, keep a default", "drop a default",
+        "add a default", "drop a non-default", "add and drop", "add ALL", "add ALL, drop one it lacks",
+        "add ALL, drop two", "add ALL, old kernel"])
+def test_podman_reports_capabilities_as_a_difference_from_its_defaults_and_they_read_as_the_task(reported, add, drop):
+    """Measured on Podman 4.3.1: each container made from the task reads back as the task (no drift)."""
+    assert podman_views(reported, add, drop) == ([] if add is None else list(parse_capabilities(add, "cap_add") or ()),
+                                                 [] if drop is None else list(parse_capabilities(drop, "cap_drop") or ()))
+
+
+@pytest.mark.parametrize(("reported", "add", "drop", "views"), [
+    # the repeat of the test target's steps: from [NET_ADMIN, SYS_ADMIN] minus MKNOD ...
+    ((["NET_ADMIN", "SYS_ADMIN"], ["MKNOD"]), ["net_admin"], ["mknod"], (["CAP_NET_ADMIN", "CAP_SYS_ADMIN"], ["CAP_MKNOD"])),
+    ((["NET_ADMIN"], ["MKNOD"]), ["net_admin"], ["ALL"], (["CAP_NET_ADMIN"], ["CAP_MKNOD"])),
+    ((["NET_ADMIN"], REPORTED_DEFAULTS), ["ALL"], ["sys_resource"], (["CAP_NET_ADMIN"], ["ALL"])),
+    # ALL dropped, now CHOWN kept: CHOWN, a default, is no addition; the drop shows the container lacks it
+    (([], REPORTED_DEFAULTS), ["CHOWN"], ["ALL"], (["CAP_CHOWN"], PODMAN_DEFAULTS)),
+    (([], ["MKNOD"]), None, ["ALL"], ([], ["CAP_MKNOD"])),
+    # one capability short of ALL is not ALL
+    (([name for name in REPORTED_ALL if name != "SYS_ADMIN"], []), ["ALL"], None,
+     ([f"CAP_{name}" for name in REPORTED_ALL if name != "SYS_ADMIN"], [])),
+    (([], []), ["ALL"], None, ([], [])),
+    # where Podman's own bounding set lacks SYS_RESOURCE, ALL alone cannot be told from all but it
+    ((SANDBOX_ALL, []), ["ALL"], None, ([f"CAP_{name}" for name in SANDBOX_ALL], [])),
+], ids=["fewer added", "one default dropped, not all", "ALL added after ALL dropped", "a default kept",
+        "one default dropped", "all but SYS_ADMIN", "nothing added",
+        "ALL where the engine lacks one"])
+def test_podman_capabilities_that_differ_from_the_task_read_as_reported(reported, add, drop, views):
+    got = podman_views(reported, add, drop)
+    assert (got[0] if add is not None else views[0], got[1] if drop is not None else views[1]) == views
+
+
+# containers.conf with default_capabilities = [CHOWN, KILL, NET_RAW]: /libpod/info names those three, and
+# a container made with them reports CapDrop of the other 11 of the fixed base (measured, Podman 4.3.1).
+CONF_DEFAULTS = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"]
+CONF_OTHERS = [name for name in REPORTED_DEFAULTS if f"CAP_{name}" not in CONF_DEFAULTS]
+
+
+@pytest.mark.parametrize(("reported", "add", "drop", "views"), [
+    (([], CONF_OTHERS), None, ["mknod"], ([], ["CAP_MKNOD"])),
+    (([], CONF_OTHERS), ["chown"], None, (["CAP_CHOWN"], [])),
+    (([], REPORTED_DEFAULTS), None, ["ALL"], ([], ["ALL"])),
+    ((["NET_ADMIN"], REPORTED_DEFAULTS), ["net_admin"], ["ALL"], (["CAP_NET_ADMIN"], ["ALL"])),
+    # MKNOD, no default there, added: held beyond the defaults, though within the base Podman reports against
+    (([], [name for name in CONF_OTHERS if name != "MKNOD"]), ["mknod"], None, (["CAP_MKNOD"], [])),
+    # drift: made with the defaults, the task drops them all
+    (([], CONF_OTHERS), None, ["ALL"], ([], [])),
+    (([], CONF_OTHERS), ["mknod"], None, ([], [])),
+], ids=["drop a non-default", "add a default", "drop ALL", "drop ALL, add one", "add a base capability",
+        "drift: drop ALL", "drift: add MKNOD"])
+def test_podman_default_set_comes_from_the_engine_and_its_report_from_a_fixed_base(reported, add, drop, views):
+    """containers.conf names the defaults a container gets; Podman's inspect reports against its fixed base."""
+    got = podman_views(reported, add, drop, CONF_DEFAULTS)
+    assert (got[0] if add is not None else views[0], got[1] if drop is not None else views[1]) == views
+
+
+def test_a_privileged_podman_container_holds_every_capability_and_its_lists_are_not_compared():
+    """Podman reports a privileged container against all capabilities (CapDrop: SYS_RESOURCE here)."""
+    views = podman_views(([], ["SYS_RESOURCE"]), ["NET_ADMIN"], ["MKNOD"], privileged=True)
+    assert views == (["CAP_NET_ADMIN"], ["CAP_MKNOD"])
 
 
 # ---------------------------------------------------------------- security options
