@@ -75,7 +75,8 @@ remove_stale_roots() {
     local root m
     for root in "$CACHE/.root-$1".*; do
         [ -d "$root" ] || continue
-        awk '{print $5}' /proc/self/mountinfo | grep -F "$root/" | sort -r | while IFS= read -r m; do
+        # (grep finding no mount is the usual case: with pipefail it must not end the script.)
+        awk '{print $5}' /proc/self/mountinfo | { grep -F "$root/" || true; } | sort -r | while IFS= read -r m; do
             umount -l "$m" 2>/dev/null || true
         done
         rm -rf --one-file-system "$root"

@@ -75,7 +75,7 @@ def test_ca_bundle_variables_do_not_override_ca_path(module, endpoints, variable
 def test_ca_bundle_variables_do_not_rescue_a_wrong_ca_path(module, endpoints, variable):
     right = str(endpoints.certs / "ca.pem")
     run = module("host_info", tls_args(endpoints, ca_path=str(endpoints.certs / "other-ca.pem")), {variable: right})
-    assert "TLS with the Docker engine" in assert_one_sentence(run)
+    assert "TLS with the engine at" in assert_one_sentence(run)
 
 
 # ---------------------------------------------------------------- ssh://
