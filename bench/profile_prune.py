@@ -13,6 +13,11 @@ Without Ansible, so this is the module's own work, without interpreter start-up 
 ``--cprofile`` adds the top functions by cumulative time (Python side only: time spent
 waiting for the engine shows up in socket reads).
 
+Inside the engine (``--engine-profile FILE``): dockerd's own CPU profile (Go's pprof, which dockerd
+serves on its API socket under /debug/pprof) over the run is saved to FILE; read it with
+``go tool pprof -top FILE`` (Debian: golang-go; not needed for anything else). It names the engine
+functions the removals spend their time in, which the client can only see as waiting.
+
 Timed engine calls (``--calls``): each SDK call made through ``EngineClient.call`` is
 counted and timed per method, so "48 inspect_container calls, 2.1 s in total" shows up.
 """
@@ -82,6 +87,67 @@ def engine_cpu(engine: fixtures.EngineControl) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
+
+
+class MachineBusy:
+    """The share of the machine's CPU time that was busy, and waiting on the disk, between two points.
+
+    On 2 cores, a run at 70% busy and 15% iowait is bound by neither the CPU nor the disk alone.
+    """
+
+    def __init__(self) -> None:
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample() -> list[int]:
+        # The first line of /proc/stat: user nice system idle iowait irq softirq steal (clock ticks).
+        return [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+    def report(self) -> str:
+        delta = [after - before for before, after in zip(self.start, self._sample(), strict=True)]
+        total = sum(delta) or 1
+        busy = total - delta[3] - delta[4]
+        return f"machine: {100 * busy / total:.0f}% busy, {100 * delta[4] / total:.0f}% waiting on the disk (all cores)"
+
+
+class EngineProfile:
+    """dockerd's CPU profile for ``seconds``, fetched from its API socket in the background."""
+
+    def __init__(self, host: str, seconds: int, path: Path) -> None:
+        self.path = path
+        self.error: str | None = None
+        self.thread = threading.Thread(target=self._fetch, args=(host[len("unix://"):], seconds), daemon=True)
+        self.thread.start()
+        time.sleep(0.2)  # the profile starts when dockerd has the request, not when it was sent
+
+    def _fetch(self, socket_path: str, seconds: int) -> None:
+        import http.client
+        import socket
+
+        class Connection(http.client.HTTPConnection):
+            def connect(self) -> None:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(socket_path)
+
+        connection = Connection("engine", timeout=seconds + 30)
+        try:
+            connection.request("GET", f"/debug/pprof/profile?seconds={seconds}")
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200:
+                self.error = f"engine answered {response.status}: {body[:200]!r}"
+            else:
+                self.path.write_bytes(body)
+        except OSError as exc:
+            self.error = str(exc)
+        finally:
+            connection.close()
+
+    def wait(self) -> str:
+        self.thread.join()
+        if self.error:
+            return f"engine CPU profile: {self.error}"
+        return f"engine CPU profile: {self.path} (go tool pprof -top {self.path})"
 
 
 def profile(host: str, parallel: int, use_cprofile: bool, calls: bool, engine: fixtures.EngineControl) -> None:
@@ -221,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", action="store_true", help="also count and time engine calls per method")
     parser.add_argument("--keep", metavar="DIR", help="engine directory to keep (with its snapshot) and reuse next time")
     parser.add_argument("--prune", action="store_true", help="profile tidy.docker.prune's path instead of the two modules'")
+    parser.add_argument("--engine-profile", metavar="FILE", help="save dockerd's CPU profile (pprof) of each run to FILE")
+    parser.add_argument("--engine-profile-seconds", type=int, default=8,
+                        help="how long dockerd profiles, from just before the run (default 8: the whole run at 1000/300)")
     args = parser.parse_args(argv)
     import_collection()
     from ansible_collections.tidy.docker.plugins.module_utils._prune import options as prune_options
@@ -243,7 +312,13 @@ def main(argv: list[str] | None = None) -> int:
             engine.restore(fixture.label, fixture)
             time.sleep(fixtures_settle())
             print(f"--- {fixture.label}, rep {rep + 1}")
+            engine_profile = (EngineProfile(engine.host, args.engine_profile_seconds, Path(args.engine_profile))
+                              if args.engine_profile else None)
+            busy = MachineBusy()
             (profile_host if args.prune else profile)(engine.host, parallel, args.cprofile, args.calls, engine)
+            print("  " + busy.report())
+            if engine_profile is not None:
+                print("  " + engine_profile.wait())
             import seed
             client = seed.connect(engine.host)
             problems = fixtures.check_clean(client, fixture)
