@@ -457,7 +457,11 @@ fi
 if wants core216; then
     if [ -x "$VENV_CORE216/bin/ansible-test" ]; then
         echo "== core216: $("$VENV_CORE216/bin/ansible-test" --version 2>&1) (.venv-core216)"
-        STAGE_PY=$VENV_CORE216/bin/python pytest_stage core216-units tests/unit "${UNITS_EXTRA[@]}"
+        # The property tests' deep search (10,000 examples where CI=true) ran in units already and
+        # tests pure logic that does not change with ansible-core; here 100 examples each check that
+        # it runs under 2.16, which saves about 4 minutes of CI. TIDY_HYPOTHESIS_PROFILE overrides.
+        TIDY_HYPOTHESIS_PROFILE=${TIDY_HYPOTHESIS_PROFILE:-fast} STAGE_PY=$VENV_CORE216/bin/python \
+            pytest_stage core216-units tests/unit "${UNITS_EXTRA[@]}"
         integration_stage core216-integration PATH="$VENV_CORE216/bin:$PATH" VIRTUAL_ENV="$VENV_CORE216"
     else
         record_failure core216 0 "no $VENV_CORE216/bin/ansible-test (scripts/setup.sh makes it)"
