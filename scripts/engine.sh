@@ -77,20 +77,10 @@ start() {
         </dev/null >"$log" 2>&1 &
     local launched=$! t0=$SECONDS
     echo "$launched" >"$dir/launcher.pid"
-    while ! answers; do
-        if ! alive "$launched"; then
-            echo "engine.sh: dockerd exited during startup; last lines of $log:" >&2
-            tail -n 20 "$log" >&2
-            exit 1
-        fi
-        if [ $((SECONDS - t0)) -ge "$ENGINE_TIMEOUT" ]; then
-            echo "engine.sh: dockerd did not answer on $host within ${ENGINE_TIMEOUT}s; last lines of $log:" >&2
-            tail -n 20 "$log" >&2
-            stop >/dev/null 2>&1 || true
-            exit 1
-        fi
-        sleep 0.2
-    done
+    local rc=0
+    await_answer "$launched" "$ENGINE_TIMEOUT" "$log" "dockerd on $host" answers || rc=$?
+    if [ $rc -eq 2 ]; then stop >/dev/null 2>&1 || true; fi
+    [ $rc -eq 0 ] || exit 1
     echo "engine: up at $host ($((SECONDS - t0))s, pid $(cat "$pidfile" 2>/dev/null || echo "$launched"))"
 }
 

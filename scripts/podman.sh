@@ -196,20 +196,10 @@ launch() {
         system service --time=0 "$host" </dev/null >"$log" 2>&1 &
     launched=$!
     echo "$launched" >"$pidfile"
-    while ! answers; do
-        if ! alive "$launched"; then
-            echo "podman.sh: the service exited during startup with storage driver $driver; last lines of $log:" >&2
-            tail -n 20 "$log" >&2
-            return 1
-        fi
-        if [ $((SECONDS - t0)) -ge "$PODMAN_TIMEOUT" ]; then
-            echo "podman.sh: the service did not answer on $host within ${PODMAN_TIMEOUT}s; last lines of $log:" >&2
-            tail -n 20 "$log" >&2
-            stop >/dev/null 2>&1 || true
-            exit 1
-        fi
-        sleep 0.2
-    done
+    local rc=0
+    await_answer "$launched" "$PODMAN_TIMEOUT" "$log" "the service on $host (storage driver $driver)" answers || rc=$?
+    if [ $rc -eq 1 ]; then return 1; fi  # the caller may try another driver
+    if [ $rc -eq 2 ]; then stop >/dev/null 2>&1 || true; exit 1; fi
     echo "$driver" >"$dir/storage-driver"
     echo "podman: up at $host ($((SECONDS - t0))s, pid $launched, storage $driver)"
 }

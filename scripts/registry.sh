@@ -11,11 +11,13 @@ set -euo pipefail
 
 REGISTRY=${REGISTRY:-docker-registry}
 MARKER=.tidy-registry
-die() { echo "registry.sh: $*" >&2; exit 1; }
-[ $# -ge 2 ] || { echo "usage: $0 start DIR [PORT] | stop DIR" >&2; exit 2; }
+SCRIPT=registry.sh
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
+usage() { echo "usage: $0 start DIR [PORT] | stop DIR" >&2; exit 2; }
+[ $# -ge 2 ] || usage
 cmd=$1
-case $2 in /*) dir=${2%/} ;; *) dir=$PWD/${2%/} ;; esac
-[ -n "$dir" ] && [ "$dir" != / ] || die "refusing to use / as the registry directory"
+daemon_directory "$2"
 pidfile=$dir/registry.pid
 
 free_port() {
@@ -37,7 +39,7 @@ ours() {  # PID
 
 start() {
     command -v "$REGISTRY" >/dev/null || die "$REGISTRY not found (install docker-registry: scripts/setup.sh)"
-    local port=${1:-$(free_port)} pid t0=$SECONDS
+    local port=${1:-$(free_port)} pid
     local address=127.0.0.1:$port
     mkdir -p "$dir/data"
     : >"$dir/$MARKER"
@@ -56,36 +58,21 @@ EOF
     setsid -w "$REGISTRY" serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
     pid=$!
     echo "$pid" >"$pidfile"
-    until answers "$address"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "registry.sh: docker-registry exited during startup; last lines of $dir/registry.log:" >&2
-            tail -n 20 "$dir/registry.log" >&2
-            exit 1
-        fi
-        if [ $((SECONDS - t0)) -ge 15 ]; then
-            echo "registry.sh: no answer on http://$address/v2/ within 15s; last lines of $dir/registry.log:" >&2
-            tail -n 20 "$dir/registry.log" >&2
-            stop >/dev/null 2>&1 || true
-            exit 1
-        fi
-        sleep 0.1
-    done
+    local rc=0
+    await_answer "$pid" 15 "$dir/registry.log" "docker-registry on http://$address/v2/" answers "$address" || rc=$?
+    if [ $rc -eq 2 ]; then stop >/dev/null 2>&1 || true; fi
+    [ $rc -eq 0 ] || exit 1
     echo "$address" >"$dir/address"
     echo "$address"
 }
 
 stop() {
-    local pid i
+    local pid
     [ -e "$dir" ] || return 0
     [ -e "$dir/$MARKER" ] || [ -e "$pidfile" ] || die "$dir does not look like a registry directory (no $MARKER); not touching it"
     pid=$(cat "$pidfile" 2>/dev/null || true)
     if [[ $pid =~ ^[0-9]+$ ]] && ours "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
+        terminate 5 "$pid"
     fi
     rm -rf --one-file-system "$dir"
 }
@@ -93,5 +80,5 @@ stop() {
 case $cmd in
     start) start "${3:-}" ;;
     stop) stop ;;
-    *) echo "usage: $0 start DIR [PORT] | stop DIR" >&2; exit 2 ;;
+    *) usage ;;
 esac

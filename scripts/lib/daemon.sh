@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Process and mount helpers shared by scripts/engine.sh and scripts/podman.sh, which start and
-# stop private daemons (dockerd, Podman's service) with everything under one directory.
+# Process and mount helpers shared by scripts/engine.sh, scripts/podman.sh and scripts/registry.sh,
+# which start and stop private daemons (dockerd, Podman's service, docker-registry) with everything
+# under one directory.
 # Sourced, not run. The sourcing script sets SCRIPT (its name, for messages) first; after
 # daemon_directory "$2", $dir is the absolute directory without a trailing slash.
 
@@ -23,6 +24,27 @@ cmdline_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null; }
 
 # Whether the daemon at $sock ($host) answers `docker version` (dockerd and Podman's compat API).
 answers() { [ -S "$sock" ] && timeout 10 "$DOCKER" -H "$host" version >/dev/null 2>&1; }
+
+# await_answer PID TIMEOUT LOG WHAT CHECK...: run CHECK every 0.2 s until it succeeds (0). When the
+# daemon PID exits first (1) or TIMEOUT seconds pass (2), says so, naming WHAT, with the last lines of
+# LOG; the caller decides what that means (stop what it started, exit, try another setting).
+await_answer() {
+    local pid=$1 timeout=$2 log=$3 what=$4 t0=$SECONDS
+    shift 4
+    until "$@"; do
+        if ! alive "$pid"; then
+            echo "$SCRIPT: $what exited during startup; last lines of $log:" >&2
+            tail -n 20 "$log" >&2
+            return 1
+        fi
+        if [ $((SECONDS - t0)) -ge "$timeout" ]; then
+            echo "$SCRIPT: $what did not answer within ${timeout}s; last lines of $log:" >&2
+            tail -n 20 "$log" >&2
+            return 2
+        fi
+        sleep 0.2
+    done
+}
 
 # Pids of processes whose command line contains the given fixed string; never this script
 # (nor its subshells), whose command line names DIR too.
