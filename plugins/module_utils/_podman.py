@@ -57,7 +57,26 @@ def familiar_name(reference: str) -> str:
     return reference
 
 
-def build_steps_below(images: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[dict[str, int], frozenset[str]]:
+class ImageListing:
+    """An ``all=true`` image listing by id: each image's size and parent, and the bytes of its own layers.
+
+    A child holds all of its parent's layers, so an image's own bytes are its size less its
+    parent's; an image whose parent is not listed counts whole.
+    """
+
+    def __init__(self, images: t.Sequence[t.Mapping[str, t.Any]]) -> None:
+        self.size_of = {full_image_id(raw.get("Id")): int(raw.get("Size") or 0) for raw in images}
+        self.parent_of = {full_image_id(raw.get("Id")): full_image_id(raw.get("ParentId"))
+                          for raw in images if raw.get("ParentId")}
+        self.top = frozenset(full_image_id(raw.get("Id")) for raw in top_level_images(images))
+
+    def own_bytes(self, image_id: str) -> int:
+        parent = self.parent_of.get(image_id)
+        size = self.size_of.get(image_id, 0)
+        return max(size - self.size_of[parent], 0) if parent in self.size_of else size
+
+
+def build_steps_below(images: t.Sequence[t.Mapping[str, t.Any]] | ImageListing) -> tuple[dict[str, int], frozenset[str]]:
     """For each top-level image of an ``all=true`` listing, the bytes of the hidden intermediates below it
     that only it needs (the steps of its own build), and the ids of all such intermediates.
 
@@ -68,24 +87,21 @@ def build_steps_below(images: t.Sequence[t.Mapping[str, t.Any]]) -> tuple[dict[s
     children through the hidden intermediates that have one child each gives that. Each intermediate's own bytes are its
     size less its parent's (``layers_size``).
     """
-    size_of = {full_image_id(raw.get("Id")): int(raw.get("Size") or 0) for raw in images}
-    parent_of = {full_image_id(raw.get("Id")): full_image_id(raw.get("ParentId")) for raw in images if raw.get("ParentId")}
+    listing = images if isinstance(images, ImageListing) else ImageListing(images)
     children: dict[str, int] = {}
-    for parent in parent_of.values():
+    for parent in listing.parent_of.values():
         children[parent] = children.get(parent, 0) + 1
-    top = {full_image_id(raw.get("Id")) for raw in top_level_images(images)}
     extra: dict[str, int] = {}
     absorbed: set[str] = set()
-    for image_id in top:
+    for image_id in listing.top:
         # An image with children shares all it holds with them; only a leaf's own steps are its own.
-        node: str | None = None if children.get(image_id) else parent_of.get(image_id)
+        node: str | None = None if children.get(image_id) else listing.parent_of.get(image_id)
         total = 0
-        while node is not None and node in size_of and node not in top and children.get(node) == 1 \
+        while node is not None and node in listing.size_of and node not in listing.top and children.get(node) == 1 \
                 and node not in absorbed:
-            above = parent_of.get(node)
-            total += max(size_of[node] - size_of[above], 0) if above is not None and above in size_of else size_of[node]
+            total += listing.own_bytes(node)
             absorbed.add(node)
-            node = above
+            node = listing.parent_of.get(node)
         extra[image_id] = total
     return extra, frozenset(absorbed)
 
@@ -117,10 +133,8 @@ def layers_size(images: t.Sequence[t.Mapping[str, t.Any]]) -> int:
     Images that share layers without a parent link (pulled ones on a common base) count the
     shared layers once each, so this is an upper estimate there (docs/podman.md).
     """
-    size_of = {full_image_id(raw.get("Id")): int(raw.get("Size") or 0) for raw in images}
-    parent_of = {full_image_id(raw.get("Id")): full_image_id(raw.get("ParentId")) for raw in images}
-    return sum(max(size - size_of[parent_of[image_id]], 0) if parent_of[image_id] in size_of else size
-               for image_id, size in size_of.items())
+    listing = ImageListing(images)
+    return sum(listing.own_bytes(image_id) for image_id in listing.size_of)
 
 
 def docker_disk_usage(df: t.Mapping[str, t.Any], images: t.Sequence[t.Mapping[str, t.Any]],

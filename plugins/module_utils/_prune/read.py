@@ -17,11 +17,11 @@ from ansible_collections.tidy.docker.plugins.module_utils._engine.client import 
 from ansible_collections.tidy.docker.plugins.module_utils._engine.inspection import inspect_many
 from ansible_collections.tidy.docker.plugins.module_utils._podman import (
     PODMAN,
+    ImageListing,
     build_steps_below,
     docker_state,
     full_image_id,
     pull_evidence,
-    top_level_images,
 )
 from ansible_collections.tidy.docker.plugins.module_utils._prune.policy import NOT_STOPPED_STATES, Container, Image
 from ansible_collections.tidy.docker.plugins.module_utils._records import container_name, repo_digests, repo_tags
@@ -119,24 +119,19 @@ def image_graph(client: EngineClient, hidden: bool) -> tuple[dict[str, str], tup
     (``_podman.build_steps_below``), so that a plan's estimate counts each byte once.
     """
     listed = client.call(client.api.images, all=True)
-    parents = {full_image_id(raw["Id"]): full_image_id(raw["ParentId"]) for raw in listed if raw.get("ParentId")}
+    listing = ImageListing(listed)
     if not hidden:
-        return parents, ()
-    top = {full_image_id(raw["Id"]) for raw in top_level_images(listed)}
-    _own_steps, counted = build_steps_below(listed)
-    size_of = {full_image_id(raw["Id"]): int(raw.get("Size") or 0) for raw in listed}
+        return dict(listing.parent_of), ()
+    _own_steps, counted = build_steps_below(listing)
     records = []
     for raw in listed:
         image_id = full_image_id(raw["Id"])
-        if image_id in top:
+        if image_id in listing.top:
             continue
-        parent = parents.get(image_id)
-        size = size_of[image_id]
         records.append(Image(id=image_id, tags=(), digests=(), created=epoch_to_datetime(raw.get("Created") or 0),
-                             unique_size=0 if image_id in counted else
-                             max(size - size_of[parent], 0) if parent in size_of else size,
-                             labels=dict(raw.get("Labels") or {}), parent_id=parent))
-    return parents, tuple(records)
+                             unique_size=0 if image_id in counted else listing.own_bytes(image_id),
+                             labels=dict(raw.get("Labels") or {}), parent_id=listing.parent_of.get(image_id)))
+    return dict(listing.parent_of), tuple(records)
 
 
 def image_graph_for(client: EngineClient, needs_graph: bool) -> tuple[dict[str, str] | None, tuple[Image, ...]]:
