@@ -121,15 +121,10 @@ class EngineProfile:
         time.sleep(0.2)  # the profile starts when dockerd has the request, not when it was sent
 
     def _fetch(self, socket_path: str, seconds: int) -> None:
-        import http.client
-        import socket
+        # The collection's own connection over the engine's unix socket (bench/ imports the collection).
+        from ansible_collections.tidy.docker.plugins.module_utils._engine.client import _UnixConnection
 
-        class Connection(http.client.HTTPConnection):
-            def connect(self) -> None:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(socket_path)
-
-        connection = Connection("engine", timeout=seconds + 30)
+        connection = _UnixConnection(socket_path, timeout=seconds + 30)
         try:
             connection.request("GET", f"/debug/pprof/profile?seconds={seconds}")
             response = connection.getresponse()
